@@ -1,0 +1,53 @@
+# fba-reclaim. `make demo` then `make test` on a fresh machine that has python3 and the package
+# registries: the first target that needs it bootstraps uv and the locked virtualenv.
+PYTHON ?= python3
+UV_VERSION := 0.13.9
+TOOLS := .tools
+UV := $(TOOLS)/bin/uv
+VENV := .venv
+BIN := $(VENV)/bin
+RECLAIM_HOME ?= $(CURDIR)/data
+export RECLAIM_HOME
+export UV_PYTHON_DOWNLOADS := never
+export UV_COMPILE_BYTECODE := 1
+export DBT_PROFILES_DIR := $(CURDIR)/dbt_project
+
+.PHONY: install demo test dev lint format manifest clean
+
+install: $(VENV)/.installed
+
+$(UV):
+	$(PYTHON) -m venv $(TOOLS)
+	$(TOOLS)/bin/python -m pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+
+$(VENV)/.installed: pyproject.toml uv.lock | $(UV)
+	$(UV) sync --frozen --python $(PYTHON)
+	@touch $@
+
+demo: install
+	$(BIN)/reclaim demo
+
+test: install
+	$(BIN)/pytest
+
+manifest: install
+	cd dbt_project && ../$(BIN)/dbt parse --quiet
+
+dev: install manifest
+	@mkdir -p "$(RECLAIM_HOME)/dagster/storage" "$(RECLAIM_HOME)/dagster/compute_logs"
+	DAGSTER_HOME=$(CURDIR) \
+	RECLAIM_DAGSTER_STORAGE="$(RECLAIM_HOME)/dagster/storage" \
+	RECLAIM_DAGSTER_COMPUTE_LOGS="$(RECLAIM_HOME)/dagster/compute_logs" \
+	$(BIN)/dagster dev -w workspace.yaml -h 127.0.0.1 -p 3000
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	cd dbt_project && ../$(BIN)/sqlfluff lint models macros
+
+format: install
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+clean:
+	rm -rf $(VENV) $(TOOLS) dbt_project/target dbt_project/logs

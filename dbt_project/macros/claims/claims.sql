@@ -1,0 +1,74 @@
+{#
+    Helpers shared by every claim type.
+
+    claim_natural_key(columns): the natural key of a claim as text: each column cast to text,
+        NULL as '', joined with '|'. Dates render as YYYY-MM-DD.
+    claim_id(seller_id, claim_type, natural_key): stable claim id (DESIGN.md rule 5):
+        'CLM-' + first 16 hex digits (upper case) of the hash of seller|type|natural key. Depends
+        on nothing else (not quantities, not as_of).
+    claim_candidate_columns(): the column list every int_<claim_type>_candidates model returns,
+        in union order (see models/marts/_marts__models.yml).
+    money_text(expression): a decimal as text with 2 decimals ('12.50').
+    unit_value_text(expression): 2 decimals, or 4 when the value has sub-cent precision.
+    claim_request_sentence(quantity, unit_value, amount, currency): the closing request of the
+        case text; without a value it asks to reimburse the units only.
+#}
+
+{% macro claim_natural_key(columns) -%}
+    {%- set parts = [] -%}
+    {%- for column in columns -%}
+        {%- if not loop.first -%}{%- do parts.append("'|'") -%}{%- endif -%}
+        {%- do parts.append("coalesce(" ~ dbt.cast(column, dbt.type_string()) ~ ", '')") -%}
+    {%- endfor -%}
+    {{ dbt.concat(parts) }}
+{%- endmacro %}
+
+
+{% macro claim_id(seller_id, claim_type, natural_key) -%}
+    {{ dbt.concat([
+        "'CLM-'",
+        "upper(substr(" ~ dbt.hash(dbt.concat([seller_id, "'|'", claim_type, "'|'", natural_key]))
+            ~ ", 1, 16))"
+    ]) }}
+{%- endmacro %}
+
+
+{% macro claim_candidate_columns() -%}
+    {%- set columns = [
+        'seller_id', 'claim_type', 'claim_key', 'fnsku', 'sku', 'asin', 'order_id', 'shipment_id',
+        'removal_order_id', 'reference_id', 'fulfillment_center_id', 'event_date', 'country',
+        'quantity', 'unit_value', 'value_currency', 'valuation_source', 'evidence', 'case_summary'
+    ] -%}
+    {{ return(columns) }}
+{%- endmacro %}
+
+
+{% macro money_text(expression) -%}
+    {{ dbt.cast("cast(round(" ~ expression ~ ", 2) as decimal(18, 2))", dbt.type_string()) }}
+{%- endmacro %}
+
+
+{% macro unit_value_text(expression) -%}
+    case
+        when {{ expression }} = round({{ expression }}, 2) then {{ fba_reclaim.money_text(expression) }}
+        else {{ dbt.cast("cast(" ~ expression ~ " as decimal(18, 4))", dbt.type_string()) }}
+    end
+{%- endmacro %}
+
+
+{% macro claim_request_sentence(quantity, unit_value, amount, currency) -%}
+    case
+        when {{ unit_value }} is null or {{ amount }} is null or {{ currency }} is null
+            then {{ dbt.concat([
+                "' Please investigate and reimburse '",
+                dbt.cast(quantity, dbt.type_string()),
+                "' unit(s).'"
+            ]) }}
+        else {{ dbt.concat([
+            "' Please investigate and reimburse '",
+            dbt.cast(quantity, dbt.type_string()),
+            "' unit(s) at '", currency, "' '", fba_reclaim.unit_value_text(unit_value),
+            "' each ('", currency, "' '", fba_reclaim.money_text(amount), "').'"
+        ]) }}
+    end
+{%- endmacro %}

@@ -1,0 +1,138 @@
+-- The claim queue: one row per detected claim, all claim types, in the export contract's
+-- column order (DESIGN.md), then region, valuation_source and as_of.
+--
+-- Each claim type contributes one int_<claim_type>_candidates model with the columns of
+-- claim_candidate_columns(); add it as a CTE and to the union below. Everything after the union
+-- (marketplace, currency, claim id, windows, status, amount, case text) is shared.
+
+{%- set candidate_columns = claim_candidate_columns() | join(',\n        ') %}
+
+with
+
+warehouse_lost as (
+    select * from {{ ref('int_warehouse_lost_candidates') }}
+),
+
+candidates as (
+    select
+        {{ candidate_columns }}
+    from warehouse_lost
+),
+
+marketplaces as (
+    select * from {{ ref('marketplaces') }}
+),
+
+claim_windows as (
+    select * from {{ ref('claim_windows') }}
+),
+
+policy_regions as (
+    select distinct
+        claim_type,
+        region
+    from claim_windows
+),
+
+located as (
+    select
+        candidates.*,
+        marketplaces.marketplace_id,
+        marketplaces.region,
+        coalesce(candidates.value_currency, marketplaces.currency) as currency,
+        -- A region without any window for the claim type uses the fallback region's windows.
+        coalesce(
+            policy_regions.region, '{{ var("claim_window_fallback_region") }}'
+        ) as policy_region,
+        {{ claim_id('candidates.seller_id', 'candidates.claim_type', 'candidates.claim_key') }}
+            as claim_id
+    from candidates
+    left join marketplaces
+        on candidates.country = marketplaces.country_code
+    left join policy_regions
+        on
+            candidates.claim_type = policy_regions.claim_type
+            and marketplaces.region = policy_regions.region
+),
+
+-- The policy row of the claim's type and region with the greatest effective_from on or before
+-- the anchor (event) date.
+window_matches as (
+    select
+        located.claim_id,
+        claim_windows.window_opens_days,
+        claim_windows.deadline_days,
+        row_number() over (
+            partition by located.claim_id
+            order by claim_windows.effective_from desc
+        ) as window_rank
+    from located
+    inner join claim_windows
+        on
+            located.claim_type = claim_windows.claim_type
+            and located.policy_region = claim_windows.region
+            and located.event_date >= claim_windows.effective_from
+),
+
+windowed as (
+    select
+        located.*,
+        cast(
+            {{ dbt.dateadd('day', 'window_matches.window_opens_days', 'located.event_date') }}
+            as date
+        ) as eligible_from,
+        cast(
+            {{ dbt.dateadd('day', 'window_matches.deadline_days', 'located.event_date') }}
+            as date
+        ) as deadline,
+        {{ as_of_date() }} as as_of
+    from located
+    left join window_matches
+        on
+            located.claim_id = window_matches.claim_id
+            and window_matches.window_rank = 1
+),
+
+valued as (
+    select
+        *,
+        cast(round(quantity * unit_value, 2) as decimal(18, 2)) as amount,
+        case
+            when eligible_from is null or deadline is null then null
+            when as_of < eligible_from then 'upcoming'
+            when as_of > deadline then 'expired'
+            else 'ready'
+        end as status
+    from windowed
+)
+
+select
+    cast(claim_id as {{ dbt.type_string() }}) as claim_id,
+    cast(seller_id as {{ dbt.type_string() }}) as seller_id,
+    cast(marketplace_id as {{ dbt.type_string() }}) as marketplace_id,
+    cast(claim_type as {{ dbt.type_string() }}) as claim_type,
+    cast(status as {{ dbt.type_string() }}) as status,
+    cast(fnsku as {{ dbt.type_string() }}) as fnsku,
+    cast(sku as {{ dbt.type_string() }}) as sku,
+    cast(asin as {{ dbt.type_string() }}) as asin,
+    cast(order_id as {{ dbt.type_string() }}) as order_id,
+    cast(shipment_id as {{ dbt.type_string() }}) as shipment_id,
+    cast(removal_order_id as {{ dbt.type_string() }}) as removal_order_id,
+    cast(reference_id as {{ dbt.type_string() }}) as reference_id,
+    cast(fulfillment_center_id as {{ dbt.type_string() }}) as fulfillment_center_id,
+    cast(event_date as date) as event_date,
+    cast(quantity as {{ dbt.type_bigint() }}) as quantity,
+    cast(unit_value as decimal(18, 4)) as unit_value,
+    cast(amount as decimal(18, 2)) as amount,
+    cast(currency as {{ dbt.type_string() }}) as currency,
+    cast(eligible_from as date) as eligible_from,
+    cast(deadline as date) as deadline,
+    cast(evidence as {{ dbt.type_string() }}) as evidence,
+    cast({{ dbt.concat([
+        'case_summary',
+        claim_request_sentence('quantity', 'unit_value', 'amount', 'currency')
+    ]) }} as {{ dbt.type_string() }}) as case_text,
+    cast(region as {{ dbt.type_string() }}) as region,
+    cast(valuation_source as {{ dbt.type_string() }}) as valuation_source,
+    cast(as_of as date) as as_of
+from valued

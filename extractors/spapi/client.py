@@ -1,0 +1,123 @@
+"""python-amazon-sp-api clients for one seller, pointed at Amazon or at a local emulator.
+
+The library has no endpoint override; it reads the API host from `client.endpoint` on every
+request and the LWA token URL from class attributes of its token client, so both are set here
+(../shared/reference/sp-api-client.md §0, §2.9). Credentials come only from the code path that
+builds the connection (normally environment variables named in the seller registry); the
+library's own environment/config-file lookup is switched off so nothing stray leaks in.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
+import sp_api.auth.access_token_client as token_module
+from sp_api.api import Reports
+from sp_api.auth import AccessTokenClient
+from sp_api.base import Marketplaces
+from sp_api.base.credential_provider import FromCodeCredentialProvider
+
+DEFAULT_TIMEOUT_S = 30.0
+
+_BY_MARKETPLACE_ID = {m.marketplace_id: m for m in Marketplaces}
+
+
+class MissingCredentials(RuntimeError):
+    pass
+
+
+@dataclass(frozen=True)
+class SpApiConnection:
+    """Everything needed to talk to SP-API as one seller. Secrets are excluded from repr."""
+
+    marketplace_id: str
+    refresh_token: str = field(repr=False)
+    lwa_app_id: str = field(repr=False)
+    lwa_client_secret: str = field(repr=False)
+    endpoint: str | None = None  # e.g. http://127.0.0.1:8123 for the sandbox emulator
+    token_url: str | None = None  # e.g. http://127.0.0.1:8123/auth/o2/token
+    timeout: float = DEFAULT_TIMEOUT_S
+
+    @classmethod
+    def from_env(
+        cls,
+        marketplace_id: str,
+        *,
+        refresh_token_env: str,
+        app_id_env: str = "LWA_APP_ID",
+        client_secret_env: str = "LWA_CLIENT_SECRET",
+        endpoint: str | None = None,
+        token_url: str | None = None,
+    ) -> SpApiConnection:
+        values = {}
+        missing = []
+        for key, env in (
+            ("refresh_token", refresh_token_env),
+            ("lwa_app_id", app_id_env),
+            ("lwa_client_secret", client_secret_env),
+        ):
+            value = os.environ.get(env, "")
+            if not value:
+                missing.append(env)
+            values[key] = value
+        if missing:
+            raise MissingCredentials(
+                "SP-API credentials missing: set the environment variable(s) " + ", ".join(missing)
+            )
+        return cls(marketplace_id=marketplace_id, endpoint=endpoint, token_url=token_url, **values)
+
+    @property
+    def marketplace(self) -> Marketplaces:
+        try:
+            return _BY_MARKETPLACE_ID[self.marketplace_id]
+        except KeyError:
+            raise ValueError(f"unknown marketplace id {self.marketplace_id!r}") from None
+
+
+def _token_client_class(token_url: str | None) -> type[AccessTokenClient]:
+    if not token_url:
+        return AccessTokenClient
+    parts = urlsplit(token_url)
+    return type(
+        "LocalAccessTokenClient",
+        (AccessTokenClient,),
+        {"scheme": f"{parts.scheme}://", "host": parts.netloc, "path": parts.path or "/"},
+    )
+
+
+class _HostFromEndpoint:
+    """The library derives the Host header as endpoint[8:], which assumes https://."""
+
+    @property
+    def headers(self):
+        h = super().headers
+        h["host"] = urlsplit(self.endpoint).netloc
+        return h
+
+
+class ReportsClient(_HostFromEndpoint, Reports):
+    pass
+
+
+def reports_client(conn: SpApiConnection) -> ReportsClient:
+    client = ReportsClient(
+        conn.marketplace,
+        credentials={
+            "refresh_token": conn.refresh_token,
+            "lwa_app_id": conn.lwa_app_id,
+            "lwa_client_secret": conn.lwa_client_secret,
+        },
+        credential_providers=[FromCodeCredentialProvider],
+        auth_token_client_class=_token_client_class(conn.token_url),
+        timeout=conn.timeout,
+    )
+    if conn.endpoint:
+        client.endpoint = conn.endpoint.rstrip("/")
+    return client
+
+
+def clear_token_cache() -> None:
+    """The library caches LWA tokens process-wide for ~53 minutes and never refreshes on 403."""
+    token_module.cache.clear()

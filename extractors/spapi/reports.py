@@ -1,0 +1,228 @@
+"""Reports API 2021-06-30: create a report, poll it to a terminal state, download its document.
+
+Behaviour on Amazon's realities (../shared/reference/sp-api-client.md §3, §8):
+- 429/5xx/transport errors are retried with exponential backoff within a bounded budget; the
+  library retries nothing by itself.
+- CANCELLED means "no data for the window": a success with no document.
+- FATAL raises ReportFailed carrying Amazon's error document when there is one.
+- The document is downloaded as bytes with httpx (the library's own download falls back to
+  iso-8859-1 and may silently return bytes); the charset comes from the response's Content-Type
+  and the gzip flag is checked against the bytes by the parser.
+- An expired document URL (403 from the storage host) is fetched again through getReportDocument.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import TypeVar
+
+import httpx
+from sp_api.base import (
+    SellingApiForbiddenException,
+    SellingApiRequestThrottledException,
+    SellingApiServerException,
+    SellingApiTemporarilyUnavailableException,
+)
+
+from extractors.spapi.client import SpApiConnection, clear_token_cache, reports_client
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+TRANSIENT = (
+    SellingApiRequestThrottledException,
+    SellingApiServerException,
+    SellingApiTemporarilyUnavailableException,
+    httpx.TransportError,
+)
+
+
+class ReportFailed(RuntimeError):
+    """Amazon ended the report FATAL, or it never finished within the polling budget."""
+
+
+@dataclass
+class RetryPolicy:
+    attempts: int = 6
+    base_delay_s: float = 2.0
+    max_delay_s: float = 60.0
+    sleep: Callable[[float], None] = field(default=time.sleep, repr=False)
+
+    def call(self, fn: Callable[[], T], what: str) -> T:
+        token_refreshed = False
+        for attempt in range(1, self.attempts + 1):
+            try:
+                return fn()
+            except SellingApiForbiddenException:
+                # A revoked or expired token stays cached for ~53 min: clear it and retry once.
+                if token_refreshed:
+                    raise
+                token_refreshed = True
+                clear_token_cache()
+            except TRANSIENT as exc:
+                if attempt == self.attempts:
+                    raise
+                delay = min(self.max_delay_s, self.base_delay_s * 2 ** (attempt - 1))
+                log.warning(
+                    "%s: %s (attempt %d/%d); retrying in %.1fs",
+                    what,
+                    type(exc).__name__,
+                    attempt,
+                    self.attempts,
+                    delay,
+                )
+                self.sleep(delay)
+        raise AssertionError("unreachable")
+
+
+@dataclass
+class FetchedReport:
+    report_type: str
+    report_id: str
+    processing_status: str
+    data_start: datetime
+    data_end: datetime
+    created_time: datetime
+    document: bytes | None = None  # None when CANCELLED (no data)
+    charset: str | None = None
+    compression: str | None = None
+    request: dict = field(default_factory=dict)
+
+    def metadata(self) -> dict:
+        return {
+            "origin": "sp-api",
+            "report_type": self.report_type,
+            "report_id": self.report_id,
+            "processing_status": self.processing_status,
+            "data_start_time": self.data_start.isoformat(),
+            "data_end_time": self.data_end.isoformat(),
+            "created_time": self.created_time.isoformat(),
+            "charset": self.charset,
+            "compression_algorithm": self.compression,
+        }
+
+
+def fetch_report(
+    conn: SpApiConnection,
+    report_type: str,
+    start: datetime,
+    end: datetime,
+    *,
+    poll_interval_s: float = 15.0,
+    max_polls: int = 240,
+    retry: RetryPolicy | None = None,
+) -> FetchedReport:
+    retry = retry or RetryPolicy()
+    start, end = start.astimezone(UTC), end.astimezone(UTC)
+    with reports_client(conn) as client:
+        report_id = retry.call(
+            lambda: _require(
+                client.create_report(
+                    reportType=report_type,
+                    marketplaceIds=[conn.marketplace_id],
+                    dataStartTime=start,
+                    dataEndTime=end,
+                ).payload,
+                "reportId",
+                "createReport",
+            ),
+            f"createReport {report_type}",
+        )
+        report = {}
+        for poll in range(max_polls):
+            report = retry.call(
+                lambda: _checked(
+                    client.get_report(report_id).payload, "processingStatus", "getReport"
+                ),
+                f"getReport {report_id}",
+            )
+            status = report["processingStatus"]
+            if status in ("DONE", "CANCELLED", "FATAL"):
+                break
+            if poll + 1 < max_polls:
+                retry.sleep(poll_interval_s)
+        else:
+            raise ReportFailed(
+                f"{report_type} report {report_id} did not finish after {max_polls} polls "
+                f"(last status {report.get('processingStatus')})"
+            )
+        created_time = _parse_time(report.get("createdTime")) or datetime.now(UTC)
+        fetched = FetchedReport(report_type, report_id, status, start, end, created_time)
+        if status == "CANCELLED":
+            log.info("%s %s CANCELLED: no data for %s..%s", report_type, report_id, start, end)
+            return fetched
+        doc_id = report.get("reportDocumentId")
+        if status == "FATAL":
+            detail = ""
+            if doc_id:
+                try:
+                    body, _, _ = _download(client, doc_id, retry, conn.timeout)
+                    detail = ": " + body.decode("utf-8", "replace")[:2000]
+                except Exception as exc:  # the error document itself failed: say so
+                    detail = f" (error document {doc_id} could not be read: {exc})"
+            raise ReportFailed(f"{report_type} report {report_id} ended FATAL{detail}")
+        if not doc_id:
+            raise ReportFailed(f"{report_type} report {report_id} is DONE without a document id")
+        fetched.document, fetched.charset, fetched.compression = _download(
+            client, doc_id, retry, conn.timeout
+        )
+        return fetched
+
+
+def _download(
+    client, doc_id: str, retry: RetryPolicy, timeout: float, url_attempts: int = 3
+) -> tuple[bytes, str | None, str | None]:
+    """Bytes of the document, its declared charset and compression. Re-asks for a fresh URL when
+    the pre-signed one has expired."""
+    last_error: Exception | None = None
+    for _ in range(url_attempts):
+        meta = retry.call(
+            lambda: _checked(
+                client.get_report_document(doc_id).payload, "url", "getReportDocument"
+            ),
+            f"getReportDocument {doc_id}",
+        )
+        url = meta["url"]
+        compression = meta.get("compressionAlgorithm")
+
+        def get(url=url):
+            with httpx.Client(timeout=timeout, follow_redirects=True) as http:
+                resp = http.get(url)
+            if resp.status_code >= 500:
+                raise httpx.RemoteProtocolError(f"document host answered {resp.status_code}")
+            return resp
+
+        resp = retry.call(get, f"download {doc_id}")
+        if resp.status_code in (400, 403):
+            last_error = ReportFailed(
+                f"document URL for {doc_id} refused ({resp.status_code}); probably expired"
+            )
+            continue
+        resp.raise_for_status()
+        return resp.content, resp.charset_encoding, compression
+    raise last_error or ReportFailed(f"could not download document {doc_id}")
+
+
+def _checked(payload, key: str, what: str) -> dict:
+    # A 429/5xx without an `errors` body reaches us as an empty payload (sp-api-client.md §2.5):
+    # treat it as a transient server error so it is retried, never as data.
+    if not isinstance(payload, dict) or key not in payload:
+        raise SellingApiServerException([{"message": f"{what}: response without {key}"}], None)
+    return payload
+
+
+def _require(payload, key: str, what: str):
+    return _checked(payload, key, what)[key]
+
+
+def _parse_time(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    try:
+        return datetime.fromisoformat(value.replace("Z", "+00:00")).astimezone(UTC)
+    except ValueError:
+        return None

@@ -1,0 +1,299 @@
+"""`reclaim`: the command line. It drives the same Dagster definitions and dbt project as the UI.
+
+reclaim demo                                   end to end on the built-in sandbox
+reclaim ingest --seller SELLER_ID PATH...      report files / product master, by content
+reclaim build [--as-of YYYY-MM-DD]             dbt build + checks, serving copy, exports
+reclaim claims export --seller ID --out FILE [--format csv] [--all]
+reclaim evaluate [--json]                      detection quality against sandbox truth
+reclaim sandbox serve                          the SP-API emulator, for manual use
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from datetime import date
+from pathlib import Path
+
+from orchestration.home import ReclaimHome
+
+
+class UserError(Exception):
+    """A mistake the user can fix: printed as one clear message, exit status 2."""
+
+
+def _as_of(value: str) -> str:
+    try:
+        return date.fromisoformat(value).isoformat()
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a date YYYY-MM-DD") from None
+
+
+def _home(args) -> ReclaimHome:
+    if args.home:
+        return ReclaimHome(Path(args.home).expanduser().resolve()).activate()
+    return ReclaimHome.from_env().activate()
+
+
+# -- commands --------------------------------------------------------------------------------
+
+
+def cmd_ingest(args) -> int:
+    from extractors.ingest import ingest_files
+    from orchestration.sellers import SellerRegistry
+
+    home = _home(args)
+    SellerRegistry(home.state).ensure(args.seller)
+    report = ingest_files(home.root, args.seller, [Path(p) for p in args.paths])
+    for o in report.outcomes:
+        if o.error:
+            print(f"error: {o.error}", file=sys.stderr)
+        elif o.skipped:
+            print(f"{o.path}: {o.source}: already ingested, nothing to do")
+        else:
+            r = o.result
+            line = f"{o.path}: {o.source}: {r.rows_loaded} row(s) loaded"
+            if r.rows_quarantined:
+                line += (
+                    f", {r.rows_quarantined} quarantined "
+                    f"(see {home.root / 'landing' / 'quarantine' / r.source})"
+                )
+            print(line)
+            for w in r.warnings:
+                print(f"warning: {w}", file=sys.stderr)
+    if not report.ok:
+        print(
+            f"{len(report.failed)} file(s) not ingested; nothing from them was loaded.",
+            file=sys.stderr,
+        )
+        return 1
+    return 0
+
+
+def cmd_build(args) -> int:
+    from orchestration.runner import run_job
+
+    home = _home(args)
+    as_of = args.as_of or date.today().isoformat()
+    run_job(home, "build_job", {"reclaim_dbt_assets": {"config": {"as_of": as_of}}})
+    _print_claims_summary(home, as_of)
+    return 0
+
+
+def cmd_claims_export(args) -> int:
+    from orchestration.exports import export_claims
+
+    home = _home(args)
+    result = export_claims(home.serving, args.seller, Path(args.out), args.format, args.all)
+    what = "claim(s)" if args.all else "ready claim(s)"
+    print(f"{result.rows} {what} for {args.seller} written to {result.path}")
+    return 0
+
+
+def cmd_demo(args) -> int:
+    from orchestration.evaluation import format_table
+    from orchestration.sandbox_run import run_sandbox
+
+    home = _home(args)
+    run = run_sandbox(
+        home, seed=args.seed, sellers=args.sellers, months=args.months, as_of=args.as_of
+    )
+    print(
+        f"fba-reclaim demo: sandbox seed {args.seed}, {args.sellers} seller(s), "
+        f"{args.months} months of history, as of {run.as_of}"
+    )
+    print("Sellers: " + ", ".join(f"{s} ({m})" for s, m in run.sellers))
+    _print_claims_summary(home, run.as_of)
+    print("Claim exports (ready claims):")
+    for path in run.exports:
+        print(f"  {path}")
+    print(f"Warehouse: {home.warehouse}")
+    print(f"Serving copy for analysts: {home.serving}")
+    print("\nAgainst the sandbox's ground truth (all statuses):")
+    print(format_table(run.evaluation))
+    return 0
+
+
+def cmd_evaluate(args) -> int:
+    from orchestration.evaluation import format_table
+    from orchestration.sandbox_run import run_sandbox
+
+    # A scenario gets a home of its own, so evaluating never mixes sandbox data with real sellers
+    # or with another scenario.
+    base = _home(args)
+    label = f"seed{args.seed}-sellers{args.sellers}-months{args.months}-{args.as_of}"
+    home = ReclaimHome(base.root / "evaluations" / label).activate()
+    run = run_sandbox(
+        home, seed=args.seed, sellers=args.sellers, months=args.months, as_of=args.as_of
+    )
+    if args.json:
+        result = dict(run.evaluation)
+        if not args.examples:
+            for e in result["claim_types"].values():
+                e.pop("misses", None)
+                e.pop("false_positives", None)
+        print(json.dumps(result, indent=2))
+    else:
+        print(format_table(run.evaluation))
+        for ct, e in run.evaluation["claim_types"].items():
+            for kind in ("misses", "false_positives"):
+                for item in e.get(kind, []):
+                    print(f"{ct} {kind[:-2] if kind == 'misses' else 'false positive'}: {item}")
+    return 0
+
+
+def cmd_sandbox_serve(args) -> int:
+    from extractors.sandbox.emulator import main as serve
+
+    home = _home(args)
+    return serve(home.sandbox, port=args.port, seed=args.seed) or 0
+
+
+def _print_claims_summary(home: ReclaimHome, as_of: str) -> None:
+    import duckdb
+
+    with duckdb.connect(str(home.serving), read_only=True) as con:
+        rows = con.execute(
+            """
+            select claim_type,
+                   count(*) filter (where status = 'ready'),
+                   coalesce(sum(amount) filter (where status = 'ready'), 0),
+                   count(*) filter (where status = 'upcoming'),
+                   count(*) filter (where status = 'expired'),
+                   count(distinct seller_id), min(currency), max(currency)
+            from marts.fct_claims group by claim_type order by claim_type
+            """
+        ).fetchall()
+    print(f"Claims as of {as_of}:")
+    print(f"  {'claim type':<28} {'ready':>6} {'ready value':>13} {'upcoming':>9} {'expired':>8}")
+    total, currencies = 0, set()
+    for ct, ready, value, upcoming, expired, _, cmin, cmax in rows:
+        print(f"  {ct:<28} {ready:>6} {value:>13,.2f} {upcoming:>9} {expired:>8}")
+        total += value
+        currencies |= {cmin, cmax}
+    if not rows:
+        print("  (no claims)")
+    cur = "/".join(sorted(c for c in currencies if c)) or ""
+    print(f"  Total ready value: {total:,.2f} {cur}".rstrip())
+
+
+# -- parser ----------------------------------------------------------------------------------
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="reclaim",
+        description="fba-reclaim: find the money Amazon owes FBA sellers and turn it into "
+        "ready-to-file claims. State lives in RECLAIM_HOME (default ./data).",
+    )
+    p.add_argument("--home", help="state folder (overrides RECLAIM_HOME)")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    def scenario_args(sp):
+        sp.add_argument("--seed", type=int, default=7, help="sandbox seed (default 7)")
+        sp.add_argument("--sellers", type=int, default=2, help="sandbox sellers (default 2)")
+        sp.add_argument("--months", type=int, default=6, help="months of history (default 6)")
+        sp.add_argument(
+            "--as-of",
+            type=_as_of,
+            default="2026-11-20",
+            help="day the claims are evaluated on (default 2026-11-20)",
+        )
+
+    d = sub.add_parser(
+        "demo",
+        help="run the whole pipeline on the built-in sandbox",
+        description="Generate sandbox sellers, serve them through the local SP-API "
+        "emulator, extract, build, export, and compare with the ground truth.",
+    )
+    scenario_args(d)
+    d.set_defaults(func=cmd_demo)
+
+    i = sub.add_parser(
+        "ingest",
+        help="load report files and the product master",
+        description="Load report files downloaded from Seller Central (ledger "
+        "detail, reimbursements), saved SP-API report documents, and the "
+        "seller's product master CSV. The type is detected from the header row; "
+        "folders are searched recursively; .gz is accepted. Re-ingesting a file is "
+        "a no-op.",
+    )
+    i.add_argument("--seller", required=True, help="seller id (registered on first use)")
+    i.add_argument("paths", nargs="+", metavar="PATH", help="files or folders")
+    i.set_defaults(func=cmd_ingest)
+
+    b = sub.add_parser(
+        "build",
+        help="dbt build + checks over everything loaded",
+        description="Build the warehouse (dbt build with its tests), publish the "
+        "serving copy and the per-seller claim exports.",
+    )
+    b.add_argument("--as-of", type=_as_of, help="evaluation day YYYY-MM-DD (default: today)")
+    b.set_defaults(func=cmd_build)
+
+    c = sub.add_parser("claims", help="work with claims", description="Work with claims.")
+    csub = c.add_subparsers(dest="claims_command", metavar="COMMAND", required=True)
+    e = csub.add_parser(
+        "export",
+        help="export one seller's claims",
+        description="Write one seller's claims with the contract columns. "
+        "Default: ready claims only, deadline first.",
+    )
+    e.add_argument("--seller", required=True)
+    e.add_argument("--out", required=True, help="output file")
+    e.add_argument("--format", default="csv", choices=["csv"], help="file format (csv)")
+    e.add_argument("--all", action="store_true", help="every status, not only ready")
+    e.set_defaults(func=cmd_claims_export)
+
+    ev = sub.add_parser(
+        "evaluate",
+        help="detection quality against the sandbox ground truth",
+        description="Run the pipeline on a sandbox scenario and compare "
+        "fct_claims with the simulator's ground truth, per claim type, by count "
+        "and by value.",
+    )
+    scenario_args(ev)
+    ev.add_argument("--json", action="store_true", help="print one JSON object")
+    ev.add_argument(
+        "--examples",
+        action="store_true",
+        help="with --json, include the first misses and false positives",
+    )
+    ev.set_defaults(func=cmd_evaluate)
+
+    s = sub.add_parser("sandbox", help="the built-in sandbox", description="The sandbox.")
+    ssub = s.add_subparsers(dest="sandbox_command", metavar="COMMAND", required=True)
+    sv = ssub.add_parser(
+        "serve",
+        help="run the SP-API emulator until interrupted",
+        description="Generate the sandbox sellers (if needed) and serve them "
+        "through the local SP-API emulator on 127.0.0.1.",
+    )
+    sv.add_argument("--port", type=int, default=0, help="port (default: any free port)")
+    sv.add_argument("--seed", type=int, default=7)
+    sv.set_defaults(func=cmd_sandbox_serve)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    from extractors.landing import InvalidSellerId
+    from extractors.reports.parsing import DocumentError
+    from orchestration.exports import ExportError
+    from orchestration.runner import PipelineFailed
+
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except (UserError, InvalidSellerId, DocumentError, ExportError) as exc:
+        print(f"reclaim: error: {exc}", file=sys.stderr)
+        return 2
+    except PipelineFailed as exc:
+        print(f"reclaim: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,36 @@
+"""The Dagster code location (workspace.yaml loads this module)."""
+
+from __future__ import annotations
+
+import dagster as dg
+
+from orchestration.assets.extraction import ledger_detail, reimbursements
+from orchestration.assets.publishing import claim_exports, serving_warehouse
+from orchestration.assets.transform import reclaim_dbt_assets
+from orchestration.dbt import dbt_resource
+from orchestration.resources import ReclaimHomeResource
+
+extraction = dg.AssetSelection.groups("extraction")
+transform_and_publish = dg.AssetSelection.assets(reclaim_dbt_assets) | dg.AssetSelection.groups(
+    "publishing"
+)
+
+daily_job = dg.define_asset_job(
+    "daily_job",
+    selection=extraction | transform_and_publish,
+    description="Pull every SP-API seller, build the warehouse, publish claim exports.",
+)
+extract_job = dg.define_asset_job(
+    "extract_job", selection=extraction, description="Pull every SP-API seller's reports."
+)
+build_job = dg.define_asset_job(
+    "build_job",
+    selection=transform_and_publish,
+    description="dbt build over everything landed, then serving copy and claim exports.",
+)
+
+defs = dg.Definitions(
+    assets=[ledger_detail, reimbursements, reclaim_dbt_assets, serving_warehouse, claim_exports],
+    jobs=[daily_job, extract_job, build_job],
+    resources={"dbt": dbt_resource(), "reclaim": ReclaimHomeResource()},
+)

@@ -1,0 +1,46 @@
+"""Run the Dagster jobs in this process, for the CLI: the same definitions the UI runs."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from orchestration.home import REPO_ROOT, ReclaimHome
+
+
+class PipelineFailed(RuntimeError):
+    pass
+
+
+@dataclass
+class RunOutcome:
+    run_id: str
+    success: bool
+    failures: list[str]
+
+
+def run_job(
+    home: ReclaimHome, job_name: str, ops_config: dict | None = None, log_level: str = "WARNING"
+) -> RunOutcome:
+    home.activate()
+    import dagster as dg
+
+    from orchestration.definitions import defs
+
+    instance = dg.DagsterInstance.from_config(str(REPO_ROOT))
+    job = defs.resolve_job_def(job_name)
+    run_config = {
+        "ops": ops_config or {},
+        "loggers": {"console": {"config": {"log_level": log_level}}},
+    }
+    result = job.execute_in_process(run_config=run_config, instance=instance, raise_on_error=False)
+    failures = []
+    for event in result.all_events:
+        if event.is_step_failure and event.step_failure_data is not None:
+            err = event.step_failure_data.error
+            msg = err.message.strip() if err else "unknown error"
+            failures.append(f"{event.step_key}: {msg}")
+    outcome = RunOutcome(result.run_id, result.success, failures)
+    if not result.success:
+        detail = "\n".join(f"  - {f}" for f in failures) or "  (no step failure recorded)"
+        raise PipelineFailed(f"Dagster run {result.run_id} of {job_name} failed:\n{detail}")
+    return outcome

@@ -1,0 +1,120 @@
+"""The CLI as users run it: ingest hand-written files, build, export the contract CSV."""
+
+from __future__ import annotations
+
+import csv
+import shutil
+
+import pytest
+
+from orchestration.exports import EXPORT_COLUMNS
+from tests.conftest import FIXTURES
+
+HANDWRITTEN = FIXTURES / "handwritten"
+FILES = [str(HANDWRITTEN / n) for n in ("ledger.tsv", "reimbursements.tsv", "product_master.csv")]
+
+
+def _read(path):
+    with open(path, newline="", encoding="utf-8") as fh:
+        rows = list(csv.reader(fh))
+    return rows[0], [dict(zip(rows[0], r, strict=True)) for r in rows[1:]]
+
+
+@pytest.mark.slow
+def test_ingest_build_export_gives_the_ready_claims(tmp_path, reclaim):
+    home = tmp_path / "home"
+    r = reclaim(home, "ingest", "--seller", "A1HANDWRITTEN", *FILES)
+    assert r.returncode == 0, r.stderr
+    assert "ledger_detail: 10 row(s) loaded" in r.stdout
+
+    r = reclaim(home, "build", "--as-of", "2026-11-20")
+    assert r.returncode == 0, r.stderr + r.stdout
+
+    out = tmp_path / "claims.csv"
+    r = reclaim(home, "claims", "export", "--seller", "A1HANDWRITTEN", "--out", str(out))
+    assert r.returncode == 0, r.stderr
+    header, rows = _read(out)
+    assert tuple(header) == EXPORT_COLUMNS
+    got = {
+        (x["fnsku"], x["reference_id"], x["status"], x["quantity"], x["unit_value"], x["amount"])
+        for x in rows
+    }
+    assert {(f, ref, s, q, f"{float(u):.2f}", a) for f, ref, s, q, u, a in got} == {
+        ("X001AAAAAA", "5550001", "ready", "2", "12.50", "25.00"),
+        ("X002BBBBBB", "5550003", "ready", "2", "8.00", "16.00"),
+    }
+    for x in rows:
+        assert x["claim_type"] == "warehouse_lost" and x["seller_id"] == "A1HANDWRITTEN"
+        assert x["marketplace_id"] == "ATVPDKIKX0DER" and x["currency"] == "USD"
+        assert x["claim_id"] and x["reference_id"] in x["case_text"]
+        assert x["eligible_from"] and x["deadline"] and x["evidence"].startswith("{")
+
+    everything = tmp_path / "all.csv"
+    r = reclaim(
+        home, "claims", "export", "--seller", "A1HANDWRITTEN", "--out", str(everything), "--all"
+    )
+    _, all_rows = _read(everything)
+    statuses = {x["reference_id"]: x["status"] for x in all_rows}
+    assert statuses == {
+        "5550001": "ready",
+        "5550003": "ready",
+        "5550005": "upcoming",
+        "5550006": "expired",
+    }
+
+    # Re-ingesting the same files and rebuilding changes nothing, claim ids included.
+    r = reclaim(home, "ingest", "--seller", "A1HANDWRITTEN", *FILES)
+    assert r.returncode == 0 and r.stdout.count("already ingested") == 3
+    r = reclaim(home, "build", "--as-of", "2026-11-20")
+    assert r.returncode == 0, r.stderr
+    again = tmp_path / "all-again.csv"
+    reclaim(home, "claims", "export", "--seller", "A1HANDWRITTEN", "--out", str(again), "--all")
+    assert _read(again) == _read(everything)
+
+    # Another seller's export never contains these rows.
+    other = tmp_path / "other.csv"
+    r = reclaim(home, "claims", "export", "--seller", "A2OTHER", "--out", str(other), "--all")
+    assert r.returncode == 0 and _read(other)[1] == []
+
+
+def test_unknown_file_is_rejected_by_name_and_nothing_loaded(tmp_path, reclaim):
+    bad = tmp_path / "orders.txt"
+    bad.write_text("order-id\tfoo\n1\t2\n")
+    good = tmp_path / "pm.csv"
+    shutil.copy(HANDWRITTEN / "product_master.csv", good)
+    r = reclaim(tmp_path / "home", "ingest", "--seller", "A1X", str(bad), str(good))
+    assert r.returncode != 0
+    assert "orders.txt" in r.stderr and "not a recognised" in r.stderr
+    assert "Traceback" not in r.stderr
+    assert "product_master: 4 row(s) loaded" in r.stdout
+    assert not list((tmp_path / "home" / "landing" / "originals").rglob("*ledger*"))
+
+
+def test_invalid_seller_id_is_a_clear_error(tmp_path, reclaim):
+    r = reclaim(tmp_path / "home", "ingest", "--seller", "../evil", str(HANDWRITTEN / "ledger.tsv"))
+    assert r.returncode == 2 and "invalid seller id" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_export_before_build_says_what_to_do(tmp_path, reclaim):
+    r = reclaim(
+        tmp_path / "home", "claims", "export", "--seller", "A1X", "--out", str(tmp_path / "x.csv")
+    )
+    assert r.returncode == 2 and "reclaim build" in r.stderr
+
+
+@pytest.mark.parametrize(
+    "cmd",
+    [
+        [],
+        ["demo"],
+        ["ingest"],
+        ["build"],
+        ["claims"],
+        ["claims", "export"],
+        ["evaluate"],
+        ["sandbox", "serve"],
+    ],
+)
+def test_every_command_has_help(tmp_path, reclaim, cmd):
+    r = reclaim(tmp_path, *cmd, "--help")
+    assert r.returncode == 0 and "usage: reclaim" in r.stdout

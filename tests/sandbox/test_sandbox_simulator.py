@@ -1,0 +1,418 @@
+"""The simulator: determinism, exact file formats (read back by an independent reader), and
+ground truth consistent with the rendered ledger and the claim windows."""
+
+from __future__ import annotations
+
+import csv
+import re
+import time
+from collections import Counter
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from extractors.sandbox.simulator import (
+    Scenario,
+    claim_status,
+    generate,
+    load_manifest,
+    simulate,
+    warehouse_lost_window,
+)
+
+pytestmark = pytest.mark.timeout(60)
+
+LEDGER = "GET_LEDGER_DETAIL_VIEW_DATA.tsv"
+REIMB = "GET_FBA_REIMBURSEMENTS_DATA.tsv"
+LEDGER_HEADER = (
+    "Date\tFNSKU\tASIN\tMSKU\tTitle\tEvent Type\tReference ID\tQuantity\tFulfillment Center\t"
+    "Disposition\tReason\tCountry\tReconciled Quantity\tUnreconciled Quantity\tDate and Time"
+)
+REIMB_HEADER = (
+    "approval-date\treimbursement-id\tcase-id\tamazon-order-id\treason\tsku\tfnsku\tasin\t"
+    "product-name\tcondition\tcurrency-unit\tamount-per-unit\tamount-total\t"
+    "quantity-reimbursed-cash\tquantity-reimbursed-inventory\tquantity-reimbursed-total\t"
+    "original-reimbursement-id\toriginal-reimbursement-type"
+)
+TRUTH_HEADER = (
+    "claim_type,seller_id,marketplace_id,fnsku,sku,asin,order_id,shipment_id,removal_order_id,"
+    "reference_id,fulfillment_center_id,event_date,quantity,unit_value,amount,currency,"
+    "eligible_from,deadline,status"
+)
+US_FCS = {"LGB3", "ONT8", "PHX6", "SMF3", "MDW2", "IND9", "CLT2", "ABE8", "BFI4", "TPA6"}
+UK_FCS = {"LBA4", "BHX4", "MAN1", "EUK5", "LTN1", "DSA6", "BRS1", "CWL1"}
+RECONCILED_REASONS = {"M", "5", "F", "N", "E"}
+
+
+def read_tsv(path: Path) -> tuple[str, list[dict[str, str]]]:
+    raw = path.read_bytes()
+    assert b"\r" not in raw, "LF line endings only"
+    assert raw.endswith(b"\n")
+    text = raw.decode("utf-8")
+    header = text.split("\n", 1)[0]
+    with open(path, encoding="utf-8", newline="") as fh:
+        reader = csv.reader(fh, delimiter="\t", quoting=csv.QUOTE_NONE)
+        names = next(reader)
+        rows = []
+        for values in reader:
+            assert len(values) == len(names), values
+            rows.append(dict(zip(names, values, strict=True)))
+    return header, rows
+
+
+def read_csv(path: Path) -> tuple[str, list[dict[str, str]]]:
+    raw = path.read_bytes()
+    assert b"\r" not in raw
+    with open(path, encoding="utf-8", newline="") as fh:
+        return raw.decode().split("\n", 1)[0], list(csv.DictReader(fh))
+
+
+def mdy(value: str) -> date:
+    return datetime.strptime(value, "%m/%d/%Y").date()
+
+
+def files_of(root: Path) -> dict[str, bytes]:
+    return {
+        p.relative_to(root).as_posix(): p.read_bytes()
+        for p in sorted(root.rglob("*"))
+        if p.is_file()
+    }
+
+
+# ------------------------------------------------------------------------------------------
+
+
+def test_same_seed_gives_byte_identical_files(tmp_path):
+    sc = Scenario(seed=11, sellers=2, skus_per_seller=5, months=4)
+    a, b = generate(sc, tmp_path / "a"), generate(sc, tmp_path / "b")
+    fa, fb = files_of(a.out_dir), files_of(b.out_dir)
+    assert set(fa) == {
+        "scenario.json",
+        *(
+            f"SANDBOX{i}/{n}"
+            for i in (1, 2)
+            for n in (LEDGER, REIMB, "product_master.csv", "ground_truth.csv")
+        ),
+    }
+    assert fa == fb
+    other = files_of(
+        generate(Scenario(seed=12, sellers=2, skus_per_seller=5, months=4), tmp_path / "c").out_dir
+    )
+    for name in fa:
+        if name.endswith(".tsv") or name.endswith("ground_truth.csv"):
+            assert fa[name] != other[name], name
+
+
+def test_default_scenario_is_fast(tmp_path):
+    t0 = time.perf_counter()
+    generate(Scenario(), tmp_path)
+    assert time.perf_counter() - t0 < 5
+
+
+def test_ledger_format(sandbox):
+    sc = sandbox.scenario
+    for seller in sandbox.sellers:
+        header, rows = read_tsv(seller.files["GET_LEDGER_DETAIL_VIEW_DATA"])
+        assert header == LEDGER_HEADER
+        assert len(rows) == seller.counts["GET_LEDGER_DETAIL_VIEW_DATA"] > 1000
+        keys = set()
+        types = Counter()
+        for r in rows:
+            day = mdy(r["Date"])
+            assert re.fullmatch(r"\d{2}/\d{2}/\d{4}", r["Date"])
+            assert sc.start <= day <= sc.as_of
+            m = re.fullmatch(r"(\d{4}-\d{2}-\d{2})T\d{2}:\d{2}:00(-0700|-0800)", r["Date and Time"])
+            assert m, r["Date and Time"]
+            assert date.fromisoformat(m.group(1)) == day
+            summer = date(day.year, 3, 14) < day < date(day.year, 11, 1)
+            if summer:
+                assert m.group(2) == "-0700"
+            elif day > date(day.year, 11, 7):
+                assert m.group(2) == "-0800"
+            assert re.fullmatch(r"X00[A-Z0-9]{7}", r["FNSKU"])
+            assert re.fullmatch(r"B0[A-Z0-9]{8}", r["ASIN"])
+            assert r["MSKU"] and r["Title"]
+            assert r["Country"] == "US"
+            assert r["Fulfillment Center"] in US_FCS
+            qty = int(r["Quantity"])
+            assert str(qty) == r["Quantity"] and qty != 0
+            et, reason = r["Event Type"], r["Reason"]
+            types[(et, reason)] += 1
+            if et == "Receipts":
+                assert qty > 0 and re.fullmatch(r"FBA15[A-Z0-9]{7}", r["Reference ID"])
+            elif et == "Shipments":
+                assert qty < 0
+            elif et == "CustomerReturns":
+                assert qty == 1 and re.fullmatch(r"\d{3}-\d{7}-\d{7}", r["Reference ID"])
+            else:
+                assert et == "Adjustments"
+                assert reason in {"M", "5", "F", "N", "E", "P", "O", "D"}
+                assert (qty > 0) == (reason in {"F", "N", "P"})
+                assert r["Reference ID"].isdigit()
+            if et != "Adjustments":
+                assert reason == ""
+            populated = r["Reconciled Quantity"] != "" or r["Unreconciled Quantity"] != ""
+            assert populated == (reason in RECONCILED_REASONS)
+            if populated:
+                rec, unrec = int(r["Reconciled Quantity"]), int(r["Unreconciled Quantity"])
+                assert rec >= 0 and unrec >= 0 and rec + unrec == abs(qty)
+            if reason == "F":
+                assert qty == 1
+            if reason == "P":
+                assert r["Disposition"] == "WAREHOUSE_DAMAGED"
+            if reason in {"E", "M", "5"}:
+                assert r["Disposition"] == "SELLABLE"
+            key = (
+                r["Date"],
+                r["FNSKU"],
+                r["Event Type"],
+                r["Reference ID"],
+                r["Fulfillment Center"],
+                r["Disposition"],
+                r["Reason"],
+            )
+            assert key not in keys, key
+            keys.add(key)
+        for needed in [
+            ("Receipts", ""),
+            ("Shipments", ""),
+            ("CustomerReturns", ""),
+            ("Adjustments", "M"),
+            ("Adjustments", "F"),
+            ("Adjustments", "N"),
+            ("Adjustments", "E"),
+            ("Adjustments", "P"),
+            ("Adjustments", "O"),
+            ("Adjustments", "D"),
+        ]:
+            assert types[needed] > 0, needed
+        # Every E row pairs with a P row under the same Reference ID.
+        e_refs = {r["Reference ID"] for r in rows if r["Reason"] == "E"}
+        p_refs = {r["Reference ID"] for r in rows if r["Reason"] == "P"}
+        assert e_refs == p_refs
+        # Rows come in time order.
+        stamps = [r["Date and Time"][:16] for r in rows]
+        assert stamps == sorted(stamps)
+
+
+def test_ledger_reads_with_pandas_as_strings(sandbox):
+    path = sandbox.sellers[0].files["GET_LEDGER_DETAIL_VIEW_DATA"]
+    df = pd.read_csv(path, sep="\t", dtype=str, keep_default_na=False, encoding="utf-8")
+    assert list(df.columns) == LEDGER_HEADER.split("\t")
+    assert df["Quantity"].str.fullmatch(r"-?\d+").all()
+    m = df[df["Reason"].isin(["M", "5"])]
+    assert len(m) > 10
+    total = m["Reconciled Quantity"].astype(int) + m["Unreconciled Quantity"].astype(int)
+    assert (total == m["Quantity"].astype(int).abs()).all()
+    assert any("Crème" in t for t in df["Title"])  # non-ASCII survives as UTF-8
+
+
+def test_reimbursements_format(sandbox):
+    sc = sandbox.scenario
+    for seller in sandbox.sellers:
+        header, rows = read_tsv(seller.files["GET_FBA_REIMBURSEMENTS_DATA"])
+        assert header == REIMB_HEADER
+        assert len(rows) == seller.counts["GET_FBA_REIMBURSEMENTS_DATA"] > 20
+        by_id = {}
+        reasons = Counter()
+        for r in rows:
+            assert re.fullmatch(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\+00:00", r["approval-date"])
+            assert sc.start <= datetime.fromisoformat(r["approval-date"]).date() <= sc.as_of
+            assert r["reimbursement-id"].isdigit() and r["reimbursement-id"] not in by_id
+            by_id[r["reimbursement-id"]] = r
+            assert r["case-id"] == "" and r["amazon-order-id"] == ""
+            assert r["currency-unit"] == "USD"
+            for col in ("amount-per-unit", "amount-total"):
+                assert re.fullmatch(r"-?\d+\.\d{2}", r[col]), r[col]
+            cash, inv, total = (
+                int(r[c])
+                for c in (
+                    "quantity-reimbursed-cash",
+                    "quantity-reimbursed-inventory",
+                    "quantity-reimbursed-total",
+                )
+            )
+            assert cash + inv == total
+            assert Decimal(r["amount-total"]) == Decimal(r["amount-per-unit"]) * cash
+            reasons[r["reason"]] += 1
+            if r["reason"] == "Reimbursement_Reversal":
+                assert total < 0 and Decimal(r["amount-total"]) < 0
+                original = by_id[r["original-reimbursement-id"]]  # earlier in the file
+                assert original["reason"] == r["original-reimbursement-type"] == "Lost_Warehouse"
+                assert original["fnsku"] == r["fnsku"]
+                assert original["approval-date"] <= r["approval-date"]
+            else:
+                assert r["reason"] in {"Lost_Warehouse", "Damaged_Warehouse"}
+                assert total > 0 and Decimal(r["amount-total"]) >= 0
+                assert r["original-reimbursement-id"] == r["original-reimbursement-type"] == ""
+        assert set(reasons) == {"Lost_Warehouse", "Damaged_Warehouse", "Reimbursement_Reversal"}
+        assert any(int(r["quantity-reimbursed-inventory"]) > 0 for r in rows)
+        dates = [r["approval-date"] for r in rows]
+        assert dates == sorted(dates)
+
+
+def test_product_master(sandbox):
+    for seller in sandbox.sellers:
+        header, rows = read_csv(seller.files["product_master"])
+        assert header == "sku,unit_cost,currency,length_in,width_in,height_in,weight_lb"
+        assert len(rows) == sandbox.scenario.skus_per_seller
+        assert len({r["sku"] for r in rows}) == len(rows)
+        for r in rows:
+            assert re.fullmatch(r"\d+\.\d{2}", r["unit_cost"]) and Decimal(r["unit_cost"]) > 0
+            assert r["currency"] == "USD"
+            for col in ("length_in", "width_in", "height_in", "weight_lb"):
+                assert Decimal(r[col]) > 0
+        _, ledger = read_tsv(seller.files["GET_LEDGER_DETAIL_VIEW_DATA"])
+        assert {r["MSKU"] for r in ledger} == {r["sku"] for r in rows}
+
+
+def test_ground_truth_matches_ledger_and_windows(sandbox):
+    sc = sandbox.scenario
+    for seller in sandbox.sellers:
+        header, truth = read_csv(seller.files["ground_truth"])
+        assert header == TRUTH_HEADER
+        _, ledger = read_tsv(seller.files["GET_LEDGER_DETAIL_VIEW_DATA"])
+        _, master = read_csv(seller.files["product_master"])
+        cost = {r["sku"]: Decimal(r["unit_cost"]) for r in master}
+        m_rows = {r["Reference ID"]: r for r in ledger if r["Reason"] in {"M", "5"}}
+        for t in truth:
+            assert t["claim_type"] == "warehouse_lost"
+            assert t["seller_id"] == seller.seller_id
+            assert t["marketplace_id"] == "ATVPDKIKX0DER" and t["currency"] == "USD"
+            assert t["order_id"] == t["shipment_id"] == t["removal_order_id"] == ""
+            m = m_rows[t["reference_id"]]
+            event = date.fromisoformat(t["event_date"])
+            assert mdy(m["Date"]) == event
+            assert (m["FNSKU"], m["MSKU"], m["ASIN"], m["Fulfillment Center"]) == (
+                t["fnsku"],
+                t["sku"],
+                t["asin"],
+                t["fulfillment_center_id"],
+            )
+            qty = int(t["quantity"])
+            assert 0 < qty <= int(m["Unreconciled Quantity"])
+            assert Decimal(t["unit_value"]) == cost[t["sku"]]
+            assert Decimal(t["amount"]) == Decimal(t["unit_value"]) * qty
+            # Windows re-derived here (claim-policy.md §3, US, losses after 23 Oct 2024).
+            eligible, deadline = event + timedelta(days=14), event + timedelta(days=60)
+            assert t["eligible_from"] == eligible.isoformat()
+            assert t["deadline"] == deadline.isoformat()
+            expected = (
+                "upcoming" if sc.as_of < eligible else "expired" if sc.as_of > deadline else "ready"
+            )
+            assert t["status"] == expected
+        # Completeness: every M row still unreconciled has a truth row for exactly those units.
+        open_m = {
+            ref: int(r["Unreconciled Quantity"])
+            for ref, r in m_rows.items()
+            if int(r["Unreconciled Quantity"]) > 0
+        }
+        assert open_m == {t["reference_id"]: int(t["quantity"]) for t in truth}
+        status = Counter(t["status"] for t in truth)
+        assert status["ready"] >= 10, status
+        assert status["upcoming"] >= 1 and status["expired"] >= 1, status
+        assert status["ready"] == seller.counts["ground_truth_ready"]
+        # Partially reconciled losses show up with fewer units than were lost.
+        assert any(
+            int(t["quantity"]) < abs(int(m_rows[t["reference_id"]]["Quantity"])) for t in truth
+        )
+
+
+def test_event_log_covers_every_outcome():
+    for book in simulate(Scenario()):
+        counts = book.outcome_counts()
+        for outcome in (
+            "found_all",
+            "found_partial",
+            "reimbursed",
+            "reimbursed_inventory",
+            "found_after_reimbursed",
+            "reversed_unfound",
+            "open",
+        ):
+            assert counts.get(outcome, 0) >= 2, (book.seller_id, outcome, counts)
+        truth = {r["reference_id"]: r for r in book.truth_rows()}
+        for loss in book.losses:
+            ref, as_of = loss.adjustment.reference_id, book.as_of
+            if loss.outcome in ("found_all", "reimbursed", "found_after_reimbursed") and (
+                loss.last_event_date() <= as_of
+            ):
+                assert ref not in truth, loss.outcome  # fully reconciled: nothing to claim
+            if loss.outcome == "reversed_unfound" and loss.last_event_date() <= as_of:
+                assert int(truth[ref]["quantity"]) == loss.units  # reversal reopens the units
+            if loss.outcome == "open" and loss.event_date <= as_of:
+                assert int(truth[ref]["quantity"]) == loss.units
+
+
+def test_manifest_round_trip(sandbox):
+    loaded = load_manifest(sandbox.out_dir)
+    assert loaded.scenario == sandbox.scenario
+    assert [s.seller_id for s in loaded.sellers] == ["SANDBOX1", "SANDBOX2"]
+    for a, b in zip(loaded.sellers, sandbox.sellers, strict=True):
+        assert a == b
+        assert a.files == b.files and a.counts == b.counts
+        assert a.refresh_token == f"Atzr|sandbox-{a.seller_id}"
+        assert a.region == "NA" and a.country == "US" and a.marketplace_id == "ATVPDKIKX0DER"
+        assert all(p.exists() for p in a.files.values())
+
+
+def test_uk_marketplace(tmp_path):
+    m = generate(Scenario(marketplace="UK", sellers=1, skus_per_seller=4, months=5), tmp_path)
+    seller = m.sellers[0]
+    assert (seller.marketplace_id, seller.country, seller.region, seller.currency) == (
+        "A1F83G8C2ARO7P",
+        "GB",
+        "EU",
+        "GBP",
+    )
+    _, ledger = read_tsv(seller.files["GET_LEDGER_DETAIL_VIEW_DATA"])
+    assert {r["Country"] for r in ledger} == {"GB"}
+    assert {r["Fulfillment Center"] for r in ledger} <= UK_FCS
+    offsets = {r["Date and Time"][-5:] for r in ledger}
+    assert offsets == {"+0100", "+0000"}  # history spans the end of British Summer Time
+    _, reimb = read_tsv(seller.files["GET_FBA_REIMBURSEMENTS_DATA"])
+    assert {r["currency-unit"] for r in reimb} == {"GBP"}
+    _, truth = read_csv(seller.files["ground_truth"])
+    assert truth and {r["marketplace_id"] for r in truth} == {"A1F83G8C2ARO7P"}
+    assert {r["currency"] for r in truth} == {"GBP"}
+
+
+def test_window_table():
+    us = Scenario().market
+    uk = Scenario(marketplace="UK").market
+    assert warehouse_lost_window(date(2024, 10, 23), us) == (date(2024, 11, 6), date(2024, 12, 22))
+    assert warehouse_lost_window(date(2024, 10, 22), us)[1] == date(2024, 10, 22) + timedelta(548)
+    assert warehouse_lost_window(date(2024, 12, 1), uk)[1] == date(2024, 12, 1) + timedelta(548)
+    assert warehouse_lost_window(date(2025, 1, 9), uk)[1] == date(2025, 3, 10)
+    assert claim_status(date(2026, 1, 14), date(2026, 1, 15), date(2026, 3, 1)) == "upcoming"
+    assert claim_status(date(2026, 1, 15), date(2026, 1, 15), date(2026, 3, 1)) == "ready"
+    assert claim_status(date(2026, 3, 1), date(2026, 1, 15), date(2026, 3, 1)) == "ready"
+    assert claim_status(date(2026, 3, 2), date(2026, 1, 15), date(2026, 3, 1)) == "expired"
+
+
+def test_history_across_the_policy_change(tmp_path):
+    """Losses before 23 Oct 2024 keep the 18-month window."""
+    sc = Scenario(sellers=1, skus_per_seller=6, months=3, as_of=date(2024, 12, 15))
+    truth = simulate(sc)[0].truth_rows()
+    old = [r for r in truth if r["event_date"] < "2024-10-23"]
+    new = [r for r in truth if r["event_date"] >= "2024-10-23"]
+    assert old and new
+    for r in old:
+        event = date.fromisoformat(r["event_date"])
+        assert r["deadline"] == (event + timedelta(days=548)).isoformat()
+        assert r["status"] == "ready"
+    for r in new:
+        event = date.fromisoformat(r["event_date"])
+        assert r["deadline"] == (event + timedelta(days=60)).isoformat()
+
+
+def test_scenario_validation():
+    with pytest.raises(ValueError):
+        Scenario(marketplace="DE")
+    with pytest.raises(ValueError):
+        Scenario(found_share=0.6, auto_reimbursed_share=0.6)
+    assert Scenario().start == date(2026, 5, 20)
+    assert Scenario(as_of=date(2026, 3, 31), months=1).start == date(2026, 2, 28)
