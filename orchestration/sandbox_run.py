@@ -11,10 +11,9 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
 
+from extractors.ingest import ingest_files
 from extractors.sandbox.emulator import SpApiEmulator
 from extractors.sandbox.simulator import Scenario, generate
-
-from extractors.ingest import ingest_files
 from orchestration.evaluation import evaluate, load_detected, load_truth
 from orchestration.home import ReclaimHome
 from orchestration.runner import run_job

@@ -1,11 +1,11 @@
 """Extraction assets: one per Amazon source, pulled for every SP-API-connected seller in the
 registry (sandbox sellers through the local emulator) and landed as typed Parquet."""
 
-from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
 import dagster as dg
+from pydantic import Field
 
 from extractors.reports.catalog import LEDGER_DETAIL, REIMBURSEMENTS, DocumentSpec
 from extractors.spapi.extract import extract_report
@@ -14,18 +14,18 @@ from orchestration.sellers import SellerRegistry
 
 
 class ExtractionConfig(dg.Config):
-    start_date: str | None = dg.Field(
+    start_date: str | None = Field(
         default=None, description="First day to pull (YYYY-MM-DD). Default: end_date - lookback."
     )
-    end_date: str | None = dg.Field(
+    end_date: str | None = Field(
         default=None, description="Day after the last day to pull (YYYY-MM-DD). Default: today."
     )
-    lookback_days: int = dg.Field(
+    lookback_days: int = Field(
         default=45,
         description="Daily runs re-pull this many trailing days: ledger reconciliation and "
         "reimbursements change after the fact.",
     )
-    poll_interval_seconds: float = dg.Field(default=15.0, description="getReport polling pace.")
+    poll_interval_seconds: float = Field(default=15.0, description="getReport polling pace.")
 
     def window(self) -> tuple[date, date]:
         end = date.fromisoformat(self.end_date) if self.end_date else datetime.now(UTC).date()

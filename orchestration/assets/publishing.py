@@ -1,6 +1,5 @@
 """Publishing: the serving copy of the warehouse, then per-seller claim exports read from it."""
 
-from __future__ import annotations
 
 import dagster as dg
 import duckdb

@@ -1,19 +1,19 @@
 """The dbt project as Dagster assets (dagster-dbt): staging, intermediate and marts, with dbt's
 tests as asset checks. One build writes the warehouse at a time (pool "warehouse")."""
 
-from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
 
 import dagster as dg
 from dagster_dbt import DbtCliResource, dbt_assets
+from pydantic import Field
 
 from orchestration.dbt import dbt_project, ensure_manifest
 
 
 class DbtBuildConfig(dg.Config):
-    as_of: str | None = dg.Field(
+    as_of: str | None = Field(
         default=None,
         description="The day claims are evaluated on (YYYY-MM-DD): windows, deadlines and "
         "status are computed from it. Default: today (UTC).",
