@@ -76,7 +76,12 @@ def cmd_build(args) -> int:
 
     home = _home(args)
     as_of = args.as_of or date.today().isoformat()
-    run_job(home, "build_job", {"reclaim_dbt_assets": {"config": {"as_of": as_of}}})
+    run_job(
+        home,
+        "build_job",
+        {"reclaim_dbt_assets": {"config": {"as_of": as_of}}},
+        verbose=args.verbose,
+    )
     _print_claims_summary(home, as_of)
     return 0
 
@@ -97,7 +102,12 @@ def cmd_demo(args) -> int:
 
     home = _home(args)
     run = run_sandbox(
-        home, seed=args.seed, sellers=args.sellers, months=args.months, as_of=args.as_of
+        home,
+        seed=args.seed,
+        sellers=args.sellers,
+        months=args.months,
+        as_of=args.as_of,
+        verbose=args.verbose,
     )
     print(
         f"fba-reclaim demo: sandbox seed {args.seed}, {args.sellers} seller(s), "
@@ -125,7 +135,12 @@ def cmd_evaluate(args) -> int:
     label = f"seed{args.seed}-sellers{args.sellers}-months{args.months}-{args.as_of}"
     home = ReclaimHome(base.root / "evaluations" / label).activate()
     run = run_sandbox(
-        home, seed=args.seed, sellers=args.sellers, months=args.months, as_of=args.as_of
+        home,
+        seed=args.seed,
+        sellers=args.sellers,
+        months=args.months,
+        as_of=args.as_of,
+        verbose=args.verbose,
     )
     if args.json:
         result = dict(run.evaluation)
@@ -188,6 +203,12 @@ def build_parser() -> argparse.ArgumentParser:
         "ready-to-file claims. State lives in RECLAIM_HOME (default ./data).",
     )
     p.add_argument("--home", help="state folder (overrides RECLAIM_HOME)")
+    p.add_argument(
+        "-v",
+        "--verbose",
+        action="store_true",
+        help="show dbt's progress as it runs (otherwise it goes to RECLAIM_HOME/logs/)",
+    )
     sub = p.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
     def scenario_args(sp):

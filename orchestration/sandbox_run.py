@@ -48,6 +48,7 @@ def run_sandbox(
     months: int = 6,
     as_of: str = "2026-11-20",
     poll_interval_s: float = 0.02,
+    verbose: bool = False,
 ) -> SandboxRun:
     home.activate()
     as_of_day = date.fromisoformat(as_of)
@@ -108,6 +109,7 @@ def run_sandbox(
                     "amazon__reimbursements": extraction,
                     "reclaim_dbt_assets": {"config": {"as_of": as_of}},
                 },
+                verbose=verbose,
             )
         finally:
             os.environ.pop(SANDBOX_ENDPOINT_ENV, None)

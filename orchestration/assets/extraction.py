@@ -1,7 +1,6 @@
 """Extraction assets: one per Amazon source, pulled for every SP-API-connected seller in the
 registry (sandbox sellers through the local emulator) and landed as typed Parquet."""
 
-
 from datetime import UTC, date, datetime, timedelta
 
 import dagster as dg

@@ -1,6 +1,5 @@
 """Publishing: the serving copy of the warehouse, then per-seller claim exports read from it."""
 
-
 import dagster as dg
 import duckdb
 from dagster_dbt import get_asset_key_for_model

@@ -1,7 +1,6 @@
 """The dbt project as Dagster assets (dagster-dbt): staging, intermediate and marts, with dbt's
 tests as asset checks. One build writes the warehouse at a time (pool "warehouse")."""
 
-
 import json
 from datetime import UTC, datetime
 

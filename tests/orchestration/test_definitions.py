@@ -13,16 +13,16 @@ def test_definitions_load_with_every_layer():
     for key in (
         "amazon/ledger_detail",
         "amazon/reimbursements",
-        "stg_amazon__ledger_events",
-        "stg_amazon__reimbursements",
-        "int_warehouse_losses_netted",
-        "fct_claims",
+        "staging/stg_amazon__ledger_events",
+        "staging/stg_amazon__reimbursements",
+        "intermediate/int_warehouse_losses_netted",
+        "marts/fct_claims",
         "serving_warehouse",
         "claim_exports",
     ):
         assert key in keys, f"missing asset {key}"
     # dbt sources map onto the extraction assets: the graph is connected end to end
-    deps = repo.asset_graph.get(dg.AssetKey("stg_amazon__ledger_events")).parent_keys
+    deps = repo.asset_graph.get(dg.AssetKey(["staging", "stg_amazon__ledger_events"])).parent_keys
     assert dg.AssetKey(["amazon", "ledger_detail"]) in deps
     assert {j.name for j in repo.get_all_jobs()} >= {"daily_job", "extract_job", "build_job"}
     # dbt tests become asset checks

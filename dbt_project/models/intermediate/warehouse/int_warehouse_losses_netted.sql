@@ -1,17 +1,19 @@
 -- Warehouse-lost netting (claim-policy.md 2.1): one row per ledger loss (Adjustments in the
 -- reason group 'Inventory misplaced', i.e. M/5, quantity < 0) with the units still open.
 --
--- Amazon's reconciliation columns on the loss row already reflect most found units and
--- reimbursements. Report-side credits per (seller, FNSKU) are
+-- Where the loss row carries Amazon's reconciliation columns, they are authoritative: Amazon
+-- nets found units and reimbursements into Reconciled Quantity, and a found unit or a
+-- reimbursement it did not link to this loss may belong to a loss outside the pulled history
+-- (policy 2.1 step 2). Only where those columns are blank (Seller Central downloads, older
+-- files) are report-side credits per (seller, FNSKU) netted (policy 2.1 step 3):
 --     found      = sum F (and other 'Inventory found' codes except N)
 --                  + max(0, sum N - replacement units of Lost_Warehouse reimbursements)
 --     reimbursed = sum |quantity_reimbursed_total| of Lost_Warehouse reimbursements
 --     reversed   = sum |quantity_reimbursed_total| of reversals of Lost_Warehouse
 --     credits    = found + reimbursed - reversed
--- counting only credits dated on/after the FNSKU's first loss minus the research period.
--- The part the ledger has not reflected yet, max(0, credits - sum ledger_reconciled), is
--- allocated FIFO (oldest loss first) against each loss's ledger_open. With blank
--- reconciliation columns this is plain FIFO netting; with filled ones it trusts Amazon.
+-- counting only credits dated on/after the FNSKU's first loss minus the research period. The
+-- credits the filled rows do not already account for, max(0, credits - sum ledger_reconciled),
+-- are allocated FIFO (oldest loss first) against the blank rows' open units.
 
 with
 
@@ -236,7 +238,9 @@ fifo as (
         fnsku_credits.report_credits,
         fnsku_credits.fnsku_ledger_reconciled,
         fnsku_credits.unreflected_credits,
-        coalesce(sum(losses.ledger_open) over (
+        coalesce(sum(
+            case when losses.ledger_unreconciled is null then losses.ledger_open else 0 end
+        ) over (
             partition by losses.seller_id, losses.fnsku
             order by
                 losses.event_date,
@@ -257,6 +261,7 @@ allocated as (
     select
         *,
         case
+            when ledger_unreconciled is not null then 0
             when unreflected_credits <= open_before then 0
             when unreflected_credits - open_before >= ledger_open then ledger_open
             else unreflected_credits - open_before
