@@ -43,6 +43,7 @@ dev: install manifest
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	@mkdir -p "$(RECLAIM_HOME)/warehouse"  # the dbt templater connects to the warehouse
 	cd dbt_project && ../$(BIN)/sqlfluff lint models macros
 
 format: install

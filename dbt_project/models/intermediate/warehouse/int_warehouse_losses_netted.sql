@@ -1,19 +1,21 @@
 -- Warehouse-lost netting (claim-policy.md 2.1): one row per ledger loss (Adjustments in the
 -- reason group 'Inventory misplaced', i.e. M/5, quantity < 0) with the units still open.
 --
--- Where the loss row carries Amazon's reconciliation columns, they are authoritative: Amazon
--- nets found units and reimbursements into Reconciled Quantity, and a found unit or a
--- reimbursement it did not link to this loss may belong to a loss outside the pulled history
--- (policy 2.1 step 2). Only where those columns are blank (Seller Central downloads, older
--- files) are report-side credits per (seller, FNSKU) netted (policy 2.1 step 3):
+-- Amazon's reconciliation columns on the loss row already reflect most found units and
+-- reimbursements. Report-side credits per (seller, FNSKU):
 --     found      = sum F (and other 'Inventory found' codes except N)
 --                  + max(0, sum N - replacement units of Lost_Warehouse reimbursements)
 --     reimbursed = sum |quantity_reimbursed_total| of Lost_Warehouse reimbursements
 --     reversed   = sum |quantity_reimbursed_total| of reversals of Lost_Warehouse
---     credits    = found + reimbursed - reversed
--- counting only credits dated on/after the FNSKU's first loss minus the research period. The
--- credits the filled rows do not already account for, max(0, credits - sum ledger_reconciled),
--- are allocated FIFO (oldest loss first) against the blank rows' open units.
+--     credits    = reimbursed - reversed (+ found, only when a loss row of the FNSKU has blank
+--                  reconciliation columns)
+-- counting only credits dated on/after the FNSKU's first loss minus the research period.
+-- Found units are ledger events that Amazon itself reconciles: where the columns are filled, a
+-- found unit they do not show may settle a loss before the pulled history, so it is not netted
+-- again (policy 2.1 step 2). Reimbursements come from another report and can be ahead of the
+-- ledger. The part the ledger has not reflected, max(0, credits - sum ledger_reconciled), is
+-- allocated FIFO (oldest loss first) against each loss's ledger_open. With blank
+-- reconciliation columns this is plain FIFO netting (policy 2.1 step 3).
 
 with
 
@@ -74,7 +76,8 @@ fnsku_losses as (
         seller_id,
         fnsku,
         min(event_date) as first_loss_date,
-        sum(ledger_reconciled) as fnsku_ledger_reconciled
+        sum(ledger_reconciled) as fnsku_ledger_reconciled,
+        max(case when ledger_unreconciled is null then 1 else 0 end) as has_blank_reconciliation
     from losses
     group by seller_id, fnsku
 ),
@@ -85,6 +88,7 @@ credit_windows as (
         fnsku,
         first_loss_date,
         fnsku_ledger_reconciled,
+        has_blank_reconciliation,
         cast({{ dbt.dateadd(
             'day', -1 * var('warehouse_lost_credit_lookback_days'), 'first_loss_date'
         ) }} as date) as credits_since
@@ -187,6 +191,7 @@ fnsku_credit_parts as (
         credit_windows.first_loss_date,
         credit_windows.credits_since,
         credit_windows.fnsku_ledger_reconciled,
+        credit_windows.has_blank_reconciliation,
         coalesce(found_events.found_direct_units, 0) as found_direct_units,
         coalesce(found_events.found_transfer_units, 0) as found_transfer_units,
         coalesce(reimbursement_credits.replacement_units, 0) as replacement_units,
@@ -215,16 +220,23 @@ fnsku_found as (
     from fnsku_credit_parts
 ),
 
+fnsku_report_credits as (
+    select
+        *,
+        reimbursed_units - reversed_units
+        + case when has_blank_reconciliation = 1 then found_units else 0 end as report_credits
+    from fnsku_found
+),
+
 fnsku_credits as (
     select
         *,
-        found_units + reimbursed_units - reversed_units as report_credits,
         case
-            when found_units + reimbursed_units - reversed_units > fnsku_ledger_reconciled
-                then found_units + reimbursed_units - reversed_units - fnsku_ledger_reconciled
+            when report_credits > fnsku_ledger_reconciled
+                then report_credits - fnsku_ledger_reconciled
             else 0
         end as unreflected_credits
-    from fnsku_found
+    from fnsku_report_credits
 ),
 
 fifo as (
@@ -238,9 +250,7 @@ fifo as (
         fnsku_credits.report_credits,
         fnsku_credits.fnsku_ledger_reconciled,
         fnsku_credits.unreflected_credits,
-        coalesce(sum(
-            case when losses.ledger_unreconciled is null then losses.ledger_open else 0 end
-        ) over (
+        coalesce(sum(losses.ledger_open) over (
             partition by losses.seller_id, losses.fnsku
             order by
                 losses.event_date,
@@ -261,7 +271,6 @@ allocated as (
     select
         *,
         case
-            when ledger_unreconciled is not null then 0
             when unreflected_credits <= open_before then 0
             when unreflected_credits - open_before >= ledger_open then ledger_open
             else unreflected_credits - open_before
