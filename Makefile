@@ -7,6 +7,7 @@ UV := $(TOOLS)/bin/uv
 VENV := .venv
 BIN := $(VENV)/bin
 RECLAIM_HOME ?= $(CURDIR)/data
+DEV_PORT ?= 3000
 export RECLAIM_HOME
 export UV_PYTHON_DOWNLOADS := never
 export UV_COMPILE_BYTECODE := 1
@@ -38,7 +39,7 @@ dev: install manifest
 	DAGSTER_HOME=$(CURDIR) \
 	RECLAIM_DAGSTER_STORAGE="$(RECLAIM_HOME)/dagster/storage" \
 	RECLAIM_DAGSTER_COMPUTE_LOGS="$(RECLAIM_HOME)/dagster/compute_logs" \
-	$(BIN)/dagster dev -w workspace.yaml -h 127.0.0.1 -p 3000
+	$(BIN)/dagster dev -w workspace.yaml -h 127.0.0.1 -p $(DEV_PORT)
 
 lint: install
 	$(BIN)/ruff check .
