@@ -6,6 +6,7 @@ import dagster as dg
 
 from orchestration.assets.extraction import ledger_detail, reimbursements
 from orchestration.assets.publishing import claim_exports, serving_warehouse
+from orchestration.assets.quality import fct_claims_expectations
 from orchestration.assets.transform import reclaim_dbt_assets
 from orchestration.dbt import dbt_resource
 from orchestration.resources import ReclaimHomeResource
@@ -31,6 +32,7 @@ build_job = dg.define_asset_job(
 
 defs = dg.Definitions(
     assets=[ledger_detail, reimbursements, reclaim_dbt_assets, serving_warehouse, claim_exports],
+    asset_checks=[fct_claims_expectations],
     jobs=[daily_job, extract_job, build_job],
     resources={"dbt": dbt_resource(), "reclaim": ReclaimHomeResource()},
 )

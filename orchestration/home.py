@@ -5,6 +5,8 @@ state/        human input: seller registry, product master, claim outcomes
 warehouse/    the DuckDB file dbt writes (one writer)
 serving/      the read-only copy analysts and exports read, swapped after each build
 exports/      claim exports per seller
+data_docs/    Great Expectations Data Docs of the exported marts
+logs/         dbt output of CLI runs
 sandbox/      the built-in sandbox's generated seller data
 dagster/      Dagster's own storage (runs, event logs, compute logs)
 """
@@ -42,6 +44,10 @@ class ReclaimHome:
     @property
     def exports(self) -> Path:
         return self.root / "exports"
+
+    @property
+    def data_docs(self) -> Path:
+        return self.root / "data_docs"
 
     @property
     def sandbox(self) -> Path:

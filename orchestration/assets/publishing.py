@@ -2,14 +2,11 @@
 
 import dagster as dg
 import duckdb
-from dagster_dbt import get_asset_key_for_model
 
-from orchestration.assets.transform import reclaim_dbt_assets
+from orchestration.assets.quality import FCT_CLAIMS
 from orchestration.exports import export_claims
 from orchestration.resources import ReclaimHomeResource
 from orchestration.serving import publish_serving_copy
-
-FCT_CLAIMS = get_asset_key_for_model([reclaim_dbt_assets], "fct_claims")
 
 
 @dg.asset(
