@@ -21,10 +21,11 @@ def test_demo_runs_end_to_end_and_matches_the_ground_truth(tmp_path, reclaim):
     assert "Total ready value" in out and "Against the sandbox's ground truth" in out
 
     evaluation = json.loads((home / "sandbox" / "evaluation.json").read_text())
-    lost = evaluation["claim_types"]["warehouse_lost"]
-    assert lost["truth_count"] > 0
-    assert lost["precision_count"] == 1.0 and lost["recall_count"] == 1.0
-    assert lost["precision_usd"] == 1.0 and lost["recall_usd"] == 1.0
+    for claim_type in ("warehouse_lost", "warehouse_damaged"):
+        e = evaluation["claim_types"][claim_type]
+        assert e["truth_count"] > 0, claim_type
+        assert e["precision_count"] == 1.0 and e["recall_count"] == 1.0, (claim_type, e)
+        assert e["precision_usd"] == 1.0 and e["recall_usd"] == 1.0, (claim_type, e)
 
     exports = sorted((home / "exports").glob("*/claims-ready-2026-11-20.csv"))
     assert [p.parent.name for p in exports] == ["SANDBOX1", "SANDBOX2"]

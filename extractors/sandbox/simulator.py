@@ -224,8 +224,9 @@ class Scenario:
 # Claim windows (claim-policy.md §3): implemented here, independently of the dbt seeds.
 
 
-def warehouse_lost_window(event_date: date, market: Marketplace) -> tuple[date, date]:
-    """(eligible_from, deadline) of a warehouse_lost claim for a loss on `event_date`."""
+def fc_operations_window(event_date: date, market: Marketplace) -> tuple[date, date]:
+    """(eligible_from, deadline) of an FC operations claim (lost or damaged in the FC) for an
+    adjustment on `event_date`."""
     eligible = event_date + timedelta(days=14)
     if event_date >= market.fc_window_since:
         return eligible, event_date + timedelta(days=60)
@@ -388,42 +389,51 @@ class SellerBook:
         return self.scenario.start
 
     def truth_rows(self) -> list[dict[str, str]]:
-        """One row per claimable discrepancy as of `as_of` (for now: warehouse_lost)."""
+        """One row per claimable discrepancy as of `as_of`, from the event log: misplaced units
+        neither found nor reimbursed (warehouse_lost) and FC-damaged units not reimbursed
+        (warehouse_damaged)."""
         as_of, market = self.as_of, self.market
         rows = []
+
+        def fc_claim(claim_type: str, adj: Adjustment, qty: int) -> dict[str, str]:
+            day = adj.when.date()
+            eligible, deadline = fc_operations_window(day, market)
+            unit_value = adj.product.unit_cost
+            return {
+                "claim_type": claim_type,
+                "seller_id": self.seller_id,
+                "marketplace_id": market.marketplace_id,
+                "fnsku": adj.product.fnsku,
+                "sku": adj.product.sku,
+                "asin": adj.product.asin,
+                "order_id": "",
+                "shipment_id": "",
+                "removal_order_id": "",
+                "reference_id": adj.reference_id,
+                "fulfillment_center_id": adj.fc,
+                "event_date": day.isoformat(),
+                "quantity": str(qty),
+                "unit_value": f"{unit_value:.2f}",
+                "amount": f"{(unit_value * qty).quantize(CENT, ROUND_HALF_UP):.2f}",
+                "currency": market.currency,
+                "eligible_from": eligible.isoformat(),
+                "deadline": deadline.isoformat(),
+                "status": claim_status(as_of, eligible, deadline),
+            }
+
         for loss in self.losses:
             if loss.event_date > as_of:
                 continue
             qty = loss.open_units(as_of)
-            if qty <= 0:
+            if qty > 0:
+                rows.append(fc_claim("warehouse_lost", loss.adjustment, qty))
+        for dmg in self.damages:
+            if dmg.adjustment.when.date() > as_of:
                 continue
-            adj = loss.adjustment
-            eligible, deadline = warehouse_lost_window(loss.event_date, market)
-            unit_value = adj.product.unit_cost
-            rows.append(
-                {
-                    "claim_type": "warehouse_lost",
-                    "seller_id": self.seller_id,
-                    "marketplace_id": market.marketplace_id,
-                    "fnsku": adj.product.fnsku,
-                    "sku": adj.product.sku,
-                    "asin": adj.product.asin,
-                    "order_id": "",
-                    "shipment_id": "",
-                    "removal_order_id": "",
-                    "reference_id": adj.reference_id,
-                    "fulfillment_center_id": adj.fc,
-                    "event_date": loss.event_date.isoformat(),
-                    "quantity": str(qty),
-                    "unit_value": f"{unit_value:.2f}",
-                    "amount": f"{(unit_value * qty).quantize(CENT, ROUND_HALF_UP):.2f}",
-                    "currency": market.currency,
-                    "eligible_from": eligible.isoformat(),
-                    "deadline": deadline.isoformat(),
-                    "status": claim_status(as_of, eligible, deadline),
-                }
-            )
-        rows.sort(key=lambda r: (r["event_date"], r["reference_id"], r["fnsku"]))
+            paid = dmg.reimbursement is not None and dmg.reimbursement.approval.date() <= as_of
+            if not paid:
+                rows.append(fc_claim("warehouse_damaged", dmg.adjustment, -dmg.adjustment.quantity))
+        rows.sort(key=lambda r: (r["claim_type"], r["event_date"], r["reference_id"], r["fnsku"]))
         return rows
 
     def outcome_counts(self) -> dict[str, int]:
@@ -919,7 +929,7 @@ class _SellerSim:
             n = 0
             for loss in losses:
                 if loss.open_units(as_of) > 0:
-                    eligible, deadline = warehouse_lost_window(loss.event_date, self.market)
+                    eligible, deadline = fc_operations_window(loss.event_date, self.market)
                     n += claim_status(as_of, eligible, deadline) == "ready"
             return n
 

@@ -17,10 +17,10 @@ import pytest
 from extractors.sandbox.simulator import (
     Scenario,
     claim_status,
+    fc_operations_window,
     generate,
     load_manifest,
     simulate,
-    warehouse_lost_window,
 )
 
 pytestmark = pytest.mark.timeout(60)
@@ -269,6 +269,9 @@ def test_product_master(sandbox):
         assert {r["MSKU"] for r in ledger} == {r["sku"] for r in rows}
 
 
+DAMAGE_CODES = {"E", "6", "7", "H", "K", "U"}
+
+
 def test_ground_truth_matches_ledger_and_windows(sandbox):
     sc = sandbox.scenario
     for seller in sandbox.sellers:
@@ -277,13 +280,18 @@ def test_ground_truth_matches_ledger_and_windows(sandbox):
         _, ledger = read_tsv(seller.files["GET_LEDGER_DETAIL_VIEW_DATA"])
         _, master = read_csv(seller.files["product_master"])
         cost = {r["sku"]: Decimal(r["unit_cost"]) for r in master}
-        m_rows = {r["Reference ID"]: r for r in ledger if r["Reason"] in {"M", "5"}}
+        adjustments = {
+            "warehouse_lost": {r["Reference ID"]: r for r in ledger if r["Reason"] in {"M", "5"}},
+            "warehouse_damaged": {
+                r["Reference ID"]: r for r in ledger if r["Reason"] in DAMAGE_CODES
+            },
+        }
+        assert {t["claim_type"] for t in truth} == set(adjustments)
         for t in truth:
-            assert t["claim_type"] == "warehouse_lost"
             assert t["seller_id"] == seller.seller_id
             assert t["marketplace_id"] == "ATVPDKIKX0DER" and t["currency"] == "USD"
             assert t["order_id"] == t["shipment_id"] == t["removal_order_id"] == ""
-            m = m_rows[t["reference_id"]]
+            m = adjustments[t["claim_type"]][t["reference_id"]]
             event = date.fromisoformat(t["event_date"])
             assert mdy(m["Date"]) == event
             assert (m["FNSKU"], m["MSKU"], m["ASIN"], m["Fulfillment Center"]) == (
@@ -296,7 +304,8 @@ def test_ground_truth_matches_ledger_and_windows(sandbox):
             assert 0 < qty <= int(m["Unreconciled Quantity"])
             assert Decimal(t["unit_value"]) == cost[t["sku"]]
             assert Decimal(t["amount"]) == Decimal(t["unit_value"]) * qty
-            # Windows re-derived here (claim-policy.md §3, US, losses after 23 Oct 2024).
+            # Windows re-derived here (claim-policy.md §3, US, FC operations claims after
+            # 23 Oct 2024: +14 days grace, deadline +60 days).
             eligible, deadline = event + timedelta(days=14), event + timedelta(days=60)
             assert t["eligible_from"] == eligible.isoformat()
             assert t["deadline"] == deadline.isoformat()
@@ -304,20 +313,29 @@ def test_ground_truth_matches_ledger_and_windows(sandbox):
                 "upcoming" if sc.as_of < eligible else "expired" if sc.as_of > deadline else "ready"
             )
             assert t["status"] == expected
-        # Completeness: every M row still unreconciled has a truth row for exactly those units.
-        open_m = {
-            ref: int(r["Unreconciled Quantity"])
-            for ref, r in m_rows.items()
-            if int(r["Unreconciled Quantity"]) > 0
-        }
-        assert open_m == {t["reference_id"]: int(t["quantity"]) for t in truth}
-        status = Counter(t["status"] for t in truth)
+        # Completeness: every loss or damage row still unreconciled has a truth row for exactly
+        # those units, and nothing else is claimed.
+        for claim_type, rows in adjustments.items():
+            open_rows = {
+                ref: int(r["Unreconciled Quantity"])
+                for ref, r in rows.items()
+                if int(r["Unreconciled Quantity"]) > 0
+            }
+            claimed = {
+                t["reference_id"]: int(t["quantity"])
+                for t in truth
+                if t["claim_type"] == claim_type
+            }
+            assert open_rows == claimed, claim_type
+        lost = [t for t in truth if t["claim_type"] == "warehouse_lost"]
+        status = Counter(t["status"] for t in lost)
         assert status["ready"] >= 10, status
         assert status["upcoming"] >= 1 and status["expired"] >= 1, status
-        assert status["ready"] == seller.counts["ground_truth_ready"]
+        assert Counter(t["status"] for t in truth)["ready"] == seller.counts["ground_truth_ready"]
         # Partially reconciled losses show up with fewer units than were lost.
+        m_rows = adjustments["warehouse_lost"]
         assert any(
-            int(t["quantity"]) < abs(int(m_rows[t["reference_id"]]["Quantity"])) for t in truth
+            int(t["quantity"]) < abs(int(m_rows[t["reference_id"]]["Quantity"])) for t in lost
         )
 
 
@@ -334,7 +352,9 @@ def test_event_log_covers_every_outcome():
             "open",
         ):
             assert counts.get(outcome, 0) >= 2, (book.seller_id, outcome, counts)
-        truth = {r["reference_id"]: r for r in book.truth_rows()}
+        truth = {
+            r["reference_id"]: r for r in book.truth_rows() if r["claim_type"] == "warehouse_lost"
+        }
         for loss in book.losses:
             ref, as_of = loss.adjustment.reference_id, book.as_of
             if loss.outcome in ("found_all", "reimbursed", "found_after_reimbursed") and (
@@ -383,10 +403,10 @@ def test_uk_marketplace(tmp_path):
 def test_window_table():
     us = Scenario().market
     uk = Scenario(marketplace="UK").market
-    assert warehouse_lost_window(date(2024, 10, 23), us) == (date(2024, 11, 6), date(2024, 12, 22))
-    assert warehouse_lost_window(date(2024, 10, 22), us)[1] == date(2024, 10, 22) + timedelta(548)
-    assert warehouse_lost_window(date(2024, 12, 1), uk)[1] == date(2024, 12, 1) + timedelta(548)
-    assert warehouse_lost_window(date(2025, 1, 9), uk)[1] == date(2025, 3, 10)
+    assert fc_operations_window(date(2024, 10, 23), us) == (date(2024, 11, 6), date(2024, 12, 22))
+    assert fc_operations_window(date(2024, 10, 22), us)[1] == date(2024, 10, 22) + timedelta(548)
+    assert fc_operations_window(date(2024, 12, 1), uk)[1] == date(2024, 12, 1) + timedelta(548)
+    assert fc_operations_window(date(2025, 1, 9), uk)[1] == date(2025, 3, 10)
     assert claim_status(date(2026, 1, 14), date(2026, 1, 15), date(2026, 3, 1)) == "upcoming"
     assert claim_status(date(2026, 1, 15), date(2026, 1, 15), date(2026, 3, 1)) == "ready"
     assert claim_status(date(2026, 3, 1), date(2026, 1, 15), date(2026, 3, 1)) == "ready"
@@ -396,7 +416,7 @@ def test_window_table():
 def test_history_across_the_policy_change(tmp_path):
     """Losses before 23 Oct 2024 keep the 18-month window."""
     sc = Scenario(sellers=1, skus_per_seller=6, months=3, as_of=date(2024, 12, 15))
-    truth = simulate(sc)[0].truth_rows()
+    truth = [r for r in simulate(sc)[0].truth_rows() if r["claim_type"] == "warehouse_lost"]
     old = [r for r in truth if r["event_date"] < "2024-10-23"]
     new = [r for r in truth if r["event_date"] >= "2024-10-23"]
     assert old and new

@@ -13,10 +13,18 @@ warehouse_lost as (
     select * from {{ ref('int_warehouse_lost_candidates') }}
 ),
 
+warehouse_damaged as (
+    select * from {{ ref('int_warehouse_damaged_candidates') }}
+),
+
 candidates as (
     select
         {{ candidate_columns }}
     from warehouse_lost
+    union all
+    select
+        {{ candidate_columns }}
+    from warehouse_damaged
 ),
 
 marketplaces as (
