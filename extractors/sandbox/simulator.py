@@ -92,6 +92,9 @@ class Marketplace:
     # claim-policy.md §3: Amazon proactively reimburses FC losses from this date (US 1 Nov 2024;
     # the UK date is an assumption: the day the UK's new policy took effect).
     proactive_since: date
+    # claim-policy.md §3: losses before a customer order are reimbursed at manufacturing cost
+    # from this date (US 10 Mar 2025; EU blogs give the same date, others 31 Mar 2025).
+    cost_valuation_since: date
     utc_offset: Callable[[date], str]
 
 
@@ -106,6 +109,7 @@ MARKETPLACES: dict[str, Marketplace] = {
         order_prefixes=("111", "112", "113", "114"),
         fc_window_since=date(2024, 10, 23),
         proactive_since=date(2024, 11, 1),
+        cost_valuation_since=date(2025, 3, 10),
         utc_offset=_us_pacific_offset,
     ),
     "UK": Marketplace(
@@ -118,6 +122,7 @@ MARKETPLACES: dict[str, Marketplace] = {
         order_prefixes=("202", "203", "204", "205", "206"),
         fc_window_since=date(2025, 1, 9),
         proactive_since=date(2025, 1, 9),
+        cost_valuation_since=date(2025, 3, 10),
         utc_offset=_uk_offset,
     ),
 }
@@ -390,8 +395,8 @@ class SellerBook:
 
     def truth_rows(self) -> list[dict[str, str]]:
         """One row per claimable discrepancy as of `as_of`, from the event log: misplaced units
-        neither found nor reimbursed (warehouse_lost) and FC-damaged units not reimbursed
-        (warehouse_damaged)."""
+        neither found nor reimbursed (warehouse_lost), FC-damaged units not reimbursed
+        (warehouse_damaged) and reimbursements paid below cost (reimbursement_underpaid)."""
         as_of, market = self.as_of, self.market
         rows = []
 
@@ -433,7 +438,54 @@ class SellerBook:
             paid = dmg.reimbursement is not None and dmg.reimbursement.approval.date() <= as_of
             if not paid:
                 rows.append(fc_claim("warehouse_damaged", dmg.adjustment, -dmg.adjustment.quantity))
+        rows += self._underpaid_truth()
         rows.sort(key=lambda r: (r["claim_type"], r["event_date"], r["reference_id"], r["fnsku"]))
+        return rows
+
+    def _underpaid_truth(self) -> list[dict[str, str]]:
+        """Cash reimbursements of FC losses/damage approved since the manufacturing-cost valuation
+        date that paid less than the unit cost, for the units no reversal took back
+        (claim-policy.md 2.12; re-evaluation within 60 days of the reimbursement)."""
+        as_of, market = self.as_of, self.market
+        reversed_units: dict[int, int] = {}
+        for r in self.reimbursements:
+            if r.original is not None and r.approval.date() <= as_of:
+                reversed_units[r.original.seq] = reversed_units.get(r.original.seq, 0) - r.qty_cash
+        rows = []
+        for r in self.reimbursements:
+            day = r.approval.date()
+            if r.original is not None or day > as_of or day < market.cost_valuation_since:
+                continue
+            if r.reason not in ("Lost_Warehouse", "Damaged_Warehouse") or r.qty_cash <= 0:
+                continue
+            shortfall = r.product.unit_cost - r.amount_per_unit
+            qty = r.qty_cash - reversed_units.get(r.seq, 0)
+            if shortfall < CENT or qty <= 0:
+                continue
+            eligible, deadline = day, day + timedelta(days=60)
+            rows.append(
+                {
+                    "claim_type": "reimbursement_underpaid",
+                    "seller_id": self.seller_id,
+                    "marketplace_id": market.marketplace_id,
+                    "fnsku": r.product.fnsku,
+                    "sku": r.product.sku,
+                    "asin": r.product.asin,
+                    "order_id": "",
+                    "shipment_id": "",
+                    "removal_order_id": "",
+                    "reference_id": r.reimbursement_id,
+                    "fulfillment_center_id": "",
+                    "event_date": day.isoformat(),
+                    "quantity": str(qty),
+                    "unit_value": f"{shortfall:.2f}",
+                    "amount": f"{(shortfall * qty).quantize(CENT, ROUND_HALF_UP):.2f}",
+                    "currency": market.currency,
+                    "eligible_from": eligible.isoformat(),
+                    "deadline": deadline.isoformat(),
+                    "status": claim_status(as_of, eligible, deadline),
+                }
+            )
         return rows
 
     def outcome_counts(self) -> dict[str, int]:

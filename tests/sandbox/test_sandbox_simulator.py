@@ -286,8 +286,10 @@ def test_ground_truth_matches_ledger_and_windows(sandbox):
                 r["Reference ID"]: r for r in ledger if r["Reason"] in DAMAGE_CODES
             },
         }
-        assert {t["claim_type"] for t in truth} == set(adjustments)
+        assert {t["claim_type"] for t in truth} == {*adjustments, "reimbursement_underpaid"}
         for t in truth:
+            if t["claim_type"] not in adjustments:
+                continue
             assert t["seller_id"] == seller.seller_id
             assert t["marketplace_id"] == "ATVPDKIKX0DER" and t["currency"] == "USD"
             assert t["order_id"] == t["shipment_id"] == t["removal_order_id"] == ""
@@ -337,6 +339,42 @@ def test_ground_truth_matches_ledger_and_windows(sandbox):
         assert any(
             int(t["quantity"]) < abs(int(m_rows[t["reference_id"]]["Quantity"])) for t in lost
         )
+
+
+def test_underpaid_truth_matches_the_reimbursements_report(sandbox):
+    """Re-derived from the rendered report and product master (claim-policy.md 2.12): cash
+    reimbursements of FC losses/damage since 10 Mar 2025 paid below unit cost, less reversed
+    units; window approval date .. +60 days."""
+    sc = sandbox.scenario
+    for seller in sandbox.sellers:
+        _, truth = read_csv(seller.files["ground_truth"])
+        _, reimb = read_tsv(seller.files["GET_FBA_REIMBURSEMENTS_DATA"])
+        _, master = read_csv(seller.files["product_master"])
+        cost = {r["sku"]: Decimal(r["unit_cost"]) for r in master}
+        reversed_units = Counter()
+        for r in reimb:
+            if r["reason"] == "Reimbursement_Reversal":
+                reversed_units[r["original-reimbursement-id"]] += abs(
+                    int(r["quantity-reimbursed-cash"])
+                )
+        expected = {}
+        for r in reimb:
+            approved = date.fromisoformat(r["approval-date"][:10])
+            if r["reason"] not in ("Lost_Warehouse", "Damaged_Warehouse"):
+                continue
+            cash = int(r["quantity-reimbursed-cash"])
+            short = cost[r["sku"]] - Decimal(r["amount-per-unit"])
+            qty = cash - reversed_units[r["reimbursement-id"]]
+            if cash > 0 and short >= Decimal("0.01") and qty > 0 and approved <= sc.as_of:
+                expected[r["reimbursement-id"]] = (r["fnsku"], qty, short, approved)
+        got = {t["reference_id"]: t for t in truth if t["claim_type"] == "reimbursement_underpaid"}
+        assert got.keys() == expected.keys() and got
+        for rid, (fnsku, qty, short, approved) in expected.items():
+            t = got[rid]
+            assert (t["fnsku"], int(t["quantity"]), Decimal(t["unit_value"])) == (fnsku, qty, short)
+            assert Decimal(t["amount"]) == short * qty
+            assert t["event_date"] == t["eligible_from"] == approved.isoformat()
+            assert t["deadline"] == (approved + timedelta(days=60)).isoformat()
 
 
 def test_event_log_covers_every_outcome():

@@ -10,8 +10,9 @@
         in union order (see models/marts/_marts__models.yml).
     money_text(expression): a decimal as text with 2 decimals ('12.50').
     unit_value_text(expression): 2 decimals, or 4 when the value has sub-cent precision.
-    claim_request_sentence(quantity, unit_value, amount, currency): the closing request of the
-        case text; without a value it asks to reimburse the units only.
+    claim_request_sentence(claim_type, quantity, unit_value, amount, currency): the closing
+        request of the case text; without a value it asks to reimburse the units only. An
+        underpaid reimbursement asks for a re-evaluation and the difference instead.
 #}
 
 {% macro claim_natural_key(columns) -%}
@@ -56,8 +57,15 @@
 {%- endmacro %}
 
 
-{% macro claim_request_sentence(quantity, unit_value, amount, currency) -%}
+{% macro claim_request_sentence(claim_type, quantity, unit_value, amount, currency) -%}
     case
+        when {{ claim_type }} = 'reimbursement_underpaid'
+            then {{ dbt.concat([
+                "' Please re-evaluate this reimbursement at the manufacturing cost and pay the'",
+                "' difference for '", dbt.cast(quantity, dbt.type_string()),
+                "' unit(s) at '", currency, "' '", fba_reclaim.unit_value_text(unit_value),
+                "' each ('", currency, "' '", fba_reclaim.money_text(amount), "').'"
+            ]) }}
         when {{ unit_value }} is null or {{ amount }} is null or {{ currency }} is null
             then {{ dbt.concat([
                 "' Please investigate and reimburse '",

@@ -17,6 +17,10 @@ warehouse_damaged as (
     select * from {{ ref('int_warehouse_damaged_candidates') }}
 ),
 
+reimbursement_underpaid as (
+    select * from {{ ref('int_reimbursement_underpaid_candidates') }}
+),
+
 candidates as (
     select
         {{ candidate_columns }}
@@ -25,6 +29,10 @@ candidates as (
     select
         {{ candidate_columns }}
     from warehouse_damaged
+    union all
+    select
+        {{ candidate_columns }}
+    from reimbursement_underpaid
 ),
 
 marketplaces as (
@@ -138,7 +146,7 @@ select
     cast(evidence as {{ dbt.type_string() }}) as evidence,
     cast({{ dbt.concat([
         'case_summary',
-        claim_request_sentence('quantity', 'unit_value', 'amount', 'currency')
+        claim_request_sentence('claim_type', 'quantity', 'unit_value', 'amount', 'currency')
     ]) }} as {{ dbt.type_string() }}) as case_text,
     cast(region as {{ dbt.type_string() }}) as region,
     cast(valuation_source as {{ dbt.type_string() }}) as valuation_source,
