@@ -5,7 +5,8 @@ emulator serves the rows of that file whose `date_column` falls in a report requ
 [dataStartTime, dataEndTime). Adding a report type to the sandbox is adding an entry here and a
 renderer in `simulator.RENDERERS`; the emulator needs no change.
 
-Formats follow ../shared/reference/amazon-reports.md (§1.1 ledger detail, §1.3 reimbursements).
+Formats follow ../shared/reference/amazon-reports.md (§1.1 ledger detail, §1.3 reimbursements,
+§1.8 removal order detail).
 """
 
 from __future__ import annotations
@@ -91,7 +92,37 @@ REIMBURSEMENTS = SandboxReport(
     parse_date=_iso_datetime,
 )
 
-REPORTS: dict[str, SandboxReport] = {r.report_type: r for r in (LEDGER_DETAIL, REIMBURSEMENTS)}
+# §1.8. Rows are updated in place (status, quantities, last-updated-date); a pull sees the rows
+# updated within its window, as Airbyte's cursor on last-updated-date assumes.
+REMOVAL_ORDER_DETAIL = SandboxReport(
+    report_type="GET_FBA_FULFILLMENT_REMOVAL_ORDER_DETAIL_DATA",
+    file_name="GET_FBA_FULFILLMENT_REMOVAL_ORDER_DETAIL_DATA.tsv",
+    columns=(
+        "request-date",
+        "order-id",
+        "order-source",
+        "order-type",
+        "service-speed",
+        "order-status",
+        "last-updated-date",
+        "sku",
+        "fnsku",
+        "disposition",
+        "requested-quantity",
+        "cancelled-quantity",
+        "disposed-quantity",
+        "shipped-quantity",
+        "in-process-quantity",
+        "removal-fee",
+        "currency",
+    ),
+    date_column="last-updated-date",
+    parse_date=_iso_datetime,
+)
+
+REPORTS: dict[str, SandboxReport] = {
+    r.report_type: r for r in (LEDGER_DETAIL, REIMBURSEMENTS, REMOVAL_ORDER_DETAIL)
+}
 
 PRODUCT_MASTER_FILE = "product_master.csv"
 PRODUCT_MASTER_COLUMNS = (

@@ -37,6 +37,7 @@ from extractors.sandbox.catalog import (
     PRODUCT_MASTER_COLUMNS,
     PRODUCT_MASTER_FILE,
     REIMBURSEMENTS,
+    REMOVAL_ORDER_DETAIL,
     REPORTS,
     SCENARIO_FILE,
 )
@@ -175,6 +176,11 @@ class Scenario:
     return_rate: float = 0.05
     # Share of reimbursements paid below the seller's unit cost (assumption; §5 valuation notes).
     underpaid_share: float = 0.2
+    # Seller-requested disposal removal orders of sellable stock per month (assumption).
+    disposal_orders_per_month: float = 0.6
+    # Sellable units Amazon disposes of (ledger D) without a removal order, per unit handled
+    # (assumption; no published rate).
+    unauthorized_disposal_rate: float = 0.0003
     # Planting, so that every sandbox shows every outcome: at least this many ready
     # warehouse_lost claims per seller, and this many of each other outcome (when the history is
     # long enough for it). Planted losses are extra M rows, not edits of drawn ones.
@@ -337,6 +343,20 @@ class Loss:
 
 
 @dataclass
+class RemovalOrder:
+    """A seller's removal order (one SKU line) and the ledger D row that carries it out."""
+
+    order_id: str
+    requested: datetime  # UTC
+    completed: datetime  # UTC; the ledger D row is on this day
+    product: Product
+    order_type: str  # "Disposal"
+    quantity: int
+    fee_per_unit: Decimal
+    disposal: Adjustment
+
+
+@dataclass
 class Damage:
     adjustment: Adjustment  # E row (−q SELLABLE); the P row (+q WAREHOUSE_DAMAGED) pairs with it
     reimbursement: Reimbursement | None = None
@@ -375,7 +395,9 @@ class SellerBook:
     units_from_first_fc: np.ndarray  # (days, products) of which from product.fcs[0]
     receipts: list[Receipt]
     returns: list[CustomerReturn]
-    disposals: list[Adjustment]
+    disposals: list[Adjustment]  # every ledger D row, authorised or not
+    removal_orders: list[RemovalOrder]
+    unauthorized_disposals: list[Adjustment]  # D rows of sellable units without a removal order
     losses: list[Loss]
     damages: list[Damage]
     reimbursements: list[Reimbursement]
@@ -396,7 +418,8 @@ class SellerBook:
     def truth_rows(self) -> list[dict[str, str]]:
         """One row per claimable discrepancy as of `as_of`, from the event log: misplaced units
         neither found nor reimbursed (warehouse_lost), FC-damaged units not reimbursed
-        (warehouse_damaged) and reimbursements paid below cost (reimbursement_underpaid)."""
+        (warehouse_damaged), sellable units disposed of without a removal order
+        (disposed_unauthorized) and reimbursements paid below cost (reimbursement_underpaid)."""
         as_of, market = self.as_of, self.market
         rows = []
 
@@ -432,6 +455,9 @@ class SellerBook:
             qty = loss.open_units(as_of)
             if qty > 0:
                 rows.append(fc_claim("warehouse_lost", loss.adjustment, qty))
+        for adj in self.unauthorized_disposals:
+            if adj.when.date() <= as_of:
+                rows.append(fc_claim("disposed_unauthorized", adj, -adj.quantity))
         for dmg in self.damages:
             if dmg.adjustment.when.date() > as_of:
                 continue
@@ -639,7 +665,17 @@ class _SellerSim:
     """Draws one seller's event log. Each concern has its own generator stream, so the draws of
     one (e.g. shipments) never shift those of another (e.g. losses)."""
 
-    STREAMS = ("catalogue", "flows", "receipts", "returns", "losses", "damages", "ids", "render")
+    STREAMS = (
+        "catalogue",
+        "flows",
+        "receipts",
+        "returns",
+        "losses",
+        "damages",
+        "ids",
+        "render",
+        "removals",
+    )
 
     def __init__(self, scenario: Scenario, seller_index: int):
         self.sc = scenario
@@ -650,7 +686,7 @@ class _SellerSim:
         self.rng = {
             name: np.random.default_rng(c) for name, c in zip(self.STREAMS, children, strict=True)
         }
-        self.render_seed = int(children[-1].generate_state(1)[0])
+        self.render_seed = int(children[self.STREAMS.index("render")].generate_state(1)[0])
         self.seq = _Seq()
         self.start, self.as_of = scenario.start, scenario.as_of
         self.days = (self.as_of - self.start).days + 1  # day 0 = start … day days-1 = as_of
@@ -989,6 +1025,57 @@ class _SellerSim:
             for _ in range(max(0, sc.min_ready_claims - ready())):
                 plant("open", 15, 58)
 
+    def removals(self) -> tuple[list[RemovalOrder], list[Adjustment]]:
+        """The seller's disposal removal orders of sellable stock (each carried out by a ledger
+        D row on its completion day) and sellable units Amazon disposes of without one."""
+        rng = self.rng["removals"]
+        orders: list[RemovalOrder] = []
+        months = self.days / 30.4
+        for _ in range(int(rng.poisson(self.sc.disposal_orders_per_month * months))):
+            product = self.products[int(rng.integers(len(self.products)))]
+            day = int(rng.integers(0, self.days))
+            done = day + int(rng.integers(3, 11))
+            k = int(rng.integers(1, 5))
+            requested = datetime.combine(self.day(day), datetime.min.time(), UTC) + timedelta(
+                minutes=self._minute(rng)
+            )
+            completed = datetime.combine(self.day(done), datetime.min.time(), UTC) + timedelta(
+                minutes=self._minute(rng)
+            )
+            d_row = Adjustment(
+                self.seq(),
+                _local(self.day(done), self._minute(rng)),
+                product,
+                product.fcs[0],
+                "D",
+                -k,
+                "SELLABLE",
+            )
+            order_id = "".join(rng.choice(UPPER_ALNUM, size=10))
+            fee = Decimal(str(round(0.6 + 1.2 * rng.random(), 2)))
+            orders.append(
+                RemovalOrder(order_id, requested, completed, product, "Disposal", k, fee, d_row)
+            )
+        lam = self.sc.unauthorized_disposal_rate * self._handled_per_day()
+        counts = rng.poisson(lam, size=(self.days, len(self.products)))
+        unauthorized: list[Adjustment] = []
+        for d, p in zip(*np.nonzero(counts), strict=True):
+            product = self.products[int(p)]
+            for _ in range(int(counts[d, p])):
+                fc = product.fcs[0] if rng.random() < product.fc_weight else product.fcs[1]
+                when = _local(self.day(int(d)), self._minute(rng, 0, 24 * 60))
+                unauthorized.append(Adjustment(self.seq(), when, product, fc, "D", -1, "SELLABLE"))
+        # Planting: every sandbox with enough history shows a few, some of them claimable now.
+        if self.days > 40:
+            for _ in range(max(0, self.sc.min_per_outcome - len(unauthorized))):
+                product = self.products[int(rng.integers(len(self.products)))]
+                day = self.days - 1 - int(rng.integers(15, 40))
+                when = _local(self.day(day), self._minute(rng))
+                unauthorized.append(
+                    Adjustment(self.seq(), when, product, product.fcs[0], "D", -1, "SELLABLE")
+                )
+        return orders, unauthorized
+
     def damages(self) -> list[Damage]:
         rng = self.rng["damages"]
         lam = self.sc.damage_rate * self._handled_per_day()
@@ -1051,6 +1138,11 @@ class _SellerSim:
         returns, disposals = self.returns(units)
         losses = self.losses()
         damages = self.damages()
+        removal_orders, unauthorized = self.removals()
+        disposals = sorted(
+            [*disposals, *(o.disposal for o in removal_orders), *unauthorized],
+            key=lambda a: (a.when, a.seq),
+        )
         self.assign_ids(losses, damages, disposals)
         return SellerBook(
             seller_id=self.seller_id,
@@ -1062,6 +1154,8 @@ class _SellerSim:
             receipts=receipts,
             returns=returns,
             disposals=disposals,
+            removal_orders=removal_orders,
+            unauthorized_disposals=unauthorized,
             losses=losses,
             damages=damages,
             reimbursements=self.reimbursements,
@@ -1268,6 +1362,46 @@ def render_reimbursements(book: SellerBook, fh: TextIO) -> int:
     return n
 
 
+def render_removal_orders(book: SellerBook, fh: TextIO) -> int:
+    """GET_FBA_FULFILLMENT_REMOVAL_ORDER_DETAIL_DATA as of `as_of` (§1.8): one row per order
+    line, updated in place: Pending with the units in process until the order completes, then
+    Completed with the disposed quantity. ISO-8601 dates with offset."""
+    fh.write(REMOVAL_ORDER_DETAIL.header + "\n")
+    currency, n = book.market.currency, 0
+    as_of_end = datetime.combine(book.as_of + timedelta(days=1), datetime.min.time(), UTC)
+    for o in sorted(book.removal_orders, key=lambda o: (o.requested, o.order_id)):
+        if o.requested >= as_of_end:
+            continue
+        done = o.completed < as_of_end
+        p = o.product
+        fh.write(
+            "\t".join(
+                (
+                    o.requested.strftime("%Y-%m-%dT%H:%M:%S+00:00"),
+                    o.order_id,
+                    "Seller",
+                    o.order_type,
+                    "Standard",
+                    "Completed" if done else "Pending",
+                    (o.completed if done else o.requested).strftime("%Y-%m-%dT%H:%M:%S+00:00"),
+                    p.sku,
+                    p.fnsku,
+                    "Sellable",
+                    str(o.quantity),
+                    "0",
+                    str(o.quantity if done else 0),
+                    "0",
+                    str(0 if done else o.quantity),
+                    f"{o.fee_per_unit * o.quantity:.2f}",
+                    currency,
+                )
+            )
+            + "\n"
+        )
+        n += 1
+    return n
+
+
 def render_product_master(book: SellerBook, fh: TextIO) -> int:
     w = csv.writer(fh, lineterminator="\n")
     w.writerow(PRODUCT_MASTER_COLUMNS)
@@ -1288,6 +1422,7 @@ def render_ground_truth(book: SellerBook, fh: TextIO) -> int:
 RENDERERS: dict[str, Callable[[SellerBook, TextIO], int]] = {
     LEDGER_DETAIL.report_type: render_ledger,
     REIMBURSEMENTS.report_type: render_reimbursements,
+    REMOVAL_ORDER_DETAIL.report_type: render_removal_orders,
 }
 # Seller-side and evaluation files: name -> (file name, renderer).
 SIDE_FILES: dict[str, tuple[str, Callable[[SellerBook, TextIO], int]]] = {

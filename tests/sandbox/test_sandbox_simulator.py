@@ -27,6 +27,12 @@ pytestmark = pytest.mark.timeout(60)
 
 LEDGER = "GET_LEDGER_DETAIL_VIEW_DATA.tsv"
 REIMB = "GET_FBA_REIMBURSEMENTS_DATA.tsv"
+REMOVALS = "GET_FBA_FULFILLMENT_REMOVAL_ORDER_DETAIL_DATA.tsv"
+REMOVALS_HEADER = (
+    "request-date\torder-id\torder-source\torder-type\tservice-speed\torder-status\t"
+    "last-updated-date\tsku\tfnsku\tdisposition\trequested-quantity\tcancelled-quantity\t"
+    "disposed-quantity\tshipped-quantity\tin-process-quantity\tremoval-fee\tcurrency"
+)
 LEDGER_HEADER = (
     "Date\tFNSKU\tASIN\tMSKU\tTitle\tEvent Type\tReference ID\tQuantity\tFulfillment Center\t"
     "Disposition\tReason\tCountry\tReconciled Quantity\tUnreconciled Quantity\tDate and Time"
@@ -94,7 +100,7 @@ def test_same_seed_gives_byte_identical_files(tmp_path):
         *(
             f"SANDBOX{i}/{n}"
             for i in (1, 2)
-            for n in (LEDGER, REIMB, "product_master.csv", "ground_truth.csv")
+            for n in (LEDGER, REIMB, REMOVALS, "product_master.csv", "ground_truth.csv")
         ),
     }
     assert fa == fb
@@ -286,7 +292,11 @@ def test_ground_truth_matches_ledger_and_windows(sandbox):
                 r["Reference ID"]: r for r in ledger if r["Reason"] in DAMAGE_CODES
             },
         }
-        assert {t["claim_type"] for t in truth} == {*adjustments, "reimbursement_underpaid"}
+        assert {t["claim_type"] for t in truth} == {
+            *adjustments,
+            "reimbursement_underpaid",
+            "disposed_unauthorized",
+        }
         for t in truth:
             if t["claim_type"] not in adjustments:
                 continue
@@ -339,6 +349,57 @@ def test_ground_truth_matches_ledger_and_windows(sandbox):
         assert any(
             int(t["quantity"]) < abs(int(m_rows[t["reference_id"]]["Quantity"])) for t in lost
         )
+
+
+def test_removal_orders_report_and_unauthorized_disposals(sandbox):
+    """The removal order detail report in Amazon's format (§1.8), read back here; every ledger
+    D row of sellable units is either the completion of a Disposal order of that FNSKU on that
+    day, for its disposed quantity, or a disposed_unauthorized truth row (claim-policy.md 2.3)."""
+    sc = sandbox.scenario
+    for seller in sandbox.sellers:
+        header, orders = read_tsv(seller.files["GET_FBA_FULFILLMENT_REMOVAL_ORDER_DETAIL_DATA"])
+        assert header == REMOVALS_HEADER and orders
+        explained = Counter()
+        for o in orders:
+            requested = datetime.fromisoformat(o["request-date"])
+            updated = datetime.fromisoformat(o["last-updated-date"])
+            assert requested.utcoffset() is not None and updated >= requested
+            assert o["order-type"] == "Disposal" and o["disposition"] == "Sellable"
+            assert re.fullmatch(r"[A-Z0-9]{10}", o["order-id"])
+            qty = {k: int(o[f"{k}-quantity"]) for k in ("requested", "disposed", "in-process")}
+            if o["order-status"] == "Completed":
+                assert qty["disposed"] == qty["requested"] and qty["in-process"] == 0
+                explained[(o["fnsku"], updated.date())] += qty["disposed"]
+            else:
+                assert o["order-status"] == "Pending" and qty["in-process"] == qty["requested"]
+            assert Decimal(o["removal-fee"]) > 0 and o["currency"] == "USD"
+        _, ledger = read_tsv(seller.files["GET_LEDGER_DETAIL_VIEW_DATA"])
+        _, truth = read_csv(seller.files["ground_truth"])
+        claimed = {
+            t["reference_id"]: t for t in truth if t["claim_type"] == "disposed_unauthorized"
+        }
+        assert claimed
+        for r in ledger:
+            if r["Reason"] != "D" or r["Disposition"] != "SELLABLE":
+                continue
+            key, qty = (r["FNSKU"], mdy(r["Date"])), -int(r["Quantity"])
+            if r["Reference ID"] in claimed:
+                t = claimed.pop(r["Reference ID"])
+                assert (t["fnsku"], t["event_date"], int(t["quantity"])) == (
+                    r["FNSKU"],
+                    mdy(r["Date"]).isoformat(),
+                    qty,
+                )
+                event = mdy(r["Date"])
+                assert t["eligible_from"] == (event + timedelta(days=14)).isoformat()
+                assert t["deadline"] == (event + timedelta(days=60)).isoformat()
+                assert t["status"] == claim_status(
+                    sc.as_of, event + timedelta(days=14), event + timedelta(days=60)
+                )
+            else:
+                assert explained[key] >= qty, (r, "sellable disposal without a removal order")
+                explained[key] -= qty
+        assert not claimed, "truth rows without a ledger D row"
 
 
 def test_underpaid_truth_matches_the_reimbursements_report(sandbox):
