@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dagster as dg
 
-from orchestration.assets.extraction import ledger_detail, reimbursements
+from orchestration.assets.extraction import report_assets
 from orchestration.assets.publishing import claim_exports, serving_warehouse
 from orchestration.assets.quality import fct_claims_expectations
 from orchestration.assets.transform import reclaim_dbt_assets
@@ -31,7 +31,7 @@ build_job = dg.define_asset_job(
 )
 
 defs = dg.Definitions(
-    assets=[ledger_detail, reimbursements, reclaim_dbt_assets, serving_warehouse, claim_exports],
+    assets=[*report_assets, reclaim_dbt_assets, serving_warehouse, claim_exports],
     asset_checks=[fct_claims_expectations],
     jobs=[daily_job, extract_job, build_job],
     resources={"dbt": dbt_resource(), "reclaim": ReclaimHomeResource()},

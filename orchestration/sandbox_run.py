@@ -14,6 +14,7 @@ from pathlib import Path
 from extractors.ingest import ingest_files
 from extractors.sandbox.emulator import SpApiEmulator
 from extractors.sandbox.simulator import Scenario, generate
+from orchestration.assets.extraction import EXTRACTED_REPORTS
 from orchestration.evaluation import evaluate, load_detected, load_truth
 from orchestration.home import ReclaimHome
 from orchestration.runner import run_job
@@ -105,8 +106,7 @@ def run_sandbox(
                 home,
                 "daily_job",
                 {
-                    "amazon__ledger_detail": extraction,
-                    "amazon__reimbursements": extraction,
+                    **{f"amazon__{spec.source}": extraction for spec in EXTRACTED_REPORTS},
                     "reclaim_dbt_assets": {"config": {"as_of": as_of}},
                 },
                 verbose=verbose,

@@ -92,25 +92,23 @@ def _extract(
     )
 
 
-@dg.asset(
-    key=["amazon", "ledger_detail"],
-    group_name="extraction",
-    kinds={"python", "parquet"},
-    description="Inventory ledger, detailed view (GET_LEDGER_DETAIL_VIEW_DATA), landed.",
-)
-def ledger_detail(
-    context: dg.AssetExecutionContext, config: ExtractionConfig, reclaim: ReclaimHomeResource
-) -> dg.MaterializeResult:
-    return _extract(context, LEDGER_DETAIL, config, reclaim)
+def _report_asset(spec: DocumentSpec) -> dg.AssetsDefinition:
+    @dg.asset(
+        name=spec.source,
+        key_prefix=["amazon"],
+        group_name="extraction",
+        kinds={"python", "parquet"},
+        description=f"{spec.title}, pulled for every SP-API seller and landed as typed Parquet.",
+    )
+    def _asset(
+        context: dg.AssetExecutionContext, config: ExtractionConfig, reclaim: ReclaimHomeResource
+    ) -> dg.MaterializeResult:
+        return _extract(context, spec, config, reclaim)
+
+    return _asset
 
 
-@dg.asset(
-    key=["amazon", "reimbursements"],
-    group_name="extraction",
-    kinds={"python", "parquet"},
-    description="Reimbursements report (GET_FBA_REIMBURSEMENTS_DATA), landed.",
-)
-def reimbursements(
-    context: dg.AssetExecutionContext, config: ExtractionConfig, reclaim: ReclaimHomeResource
-) -> dg.MaterializeResult:
-    return _extract(context, REIMBURSEMENTS, config, reclaim)
+# The SP-API reports pulled daily, one asset each (asset key amazon/<source>, run config key
+# amazon__<source>).
+EXTRACTED_REPORTS: tuple[DocumentSpec, ...] = (LEDGER_DETAIL, REIMBURSEMENTS)
+report_assets = [_report_asset(spec) for spec in EXTRACTED_REPORTS]
