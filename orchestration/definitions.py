@@ -10,6 +10,7 @@ from orchestration.assets.quality import fct_claims_expectations
 from orchestration.assets.transform import reclaim_dbt_assets
 from orchestration.dbt import dbt_resource
 from orchestration.resources import ReclaimHomeResource
+from orchestration.schedules import build_daily_schedule, run_failure_incidents
 
 extraction = dg.AssetSelection.groups("extraction")
 transform_and_publish = dg.AssetSelection.assets(reclaim_dbt_assets) | dg.AssetSelection.groups(
@@ -34,5 +35,7 @@ defs = dg.Definitions(
     assets=[*report_assets, reclaim_dbt_assets, serving_warehouse, claim_exports],
     asset_checks=[fct_claims_expectations],
     jobs=[daily_job, extract_job, build_job],
+    schedules=[build_daily_schedule(daily_job)],
+    sensors=[run_failure_incidents],
     resources={"dbt": dbt_resource(), "reclaim": ReclaimHomeResource()},
 )

@@ -1,0 +1,84 @@
+"""When the pipeline runs by itself, and what it leaves behind when a run fails."""
+
+import json
+import os
+from datetime import UTC, datetime
+
+import dagster as dg
+
+from orchestration.assets.extraction import EXTRACTED_REPORTS
+from orchestration.home import ReclaimHome
+
+# Daily pull + build, 06:00 UTC by default; RECLAIM_DAILY_CRON overrides (a cron expression in
+# UTC), read when the code location loads.
+DAILY_CRON = os.environ.get("RECLAIM_DAILY_CRON", "0 6 * * *")
+
+
+def daily_run_config(day: datetime) -> dict:
+    """The daily job's run config for a run scheduled on `day` (UTC): claims are evaluated as of
+    that day; each report is pulled up to (not including) that day with its trailing look-back,
+    so late changes (ledger reconciliation, back-posted returns) are picked up."""
+    as_of = day.date().isoformat()
+    return {
+        "ops": {
+            **{
+                f"amazon__{spec.source}": {"config": {"end_date": as_of}}
+                for spec in EXTRACTED_REPORTS
+            },
+            "reclaim_dbt_assets": {"config": {"as_of": as_of}},
+        }
+    }
+
+
+def build_daily_schedule(job) -> dg.ScheduleDefinition:
+    @dg.schedule(
+        job=job,
+        cron_schedule=DAILY_CRON,
+        execution_timezone="UTC",
+        name="daily_schedule",
+        description="Pull every SP-API seller, build, check and publish, once a day "
+        f"({DAILY_CRON} UTC; RECLAIM_DAILY_CRON changes it).",
+    )
+    def _daily(context: dg.ScheduleEvaluationContext) -> dg.RunRequest:
+        day = context.scheduled_execution_time or datetime.now(UTC)
+        return dg.RunRequest(
+            run_key=f"daily-{day.date().isoformat()}",
+            run_config=daily_run_config(day.astimezone(UTC)),
+            tags={"reclaim/as_of": day.date().isoformat()},
+        )
+
+    return _daily
+
+
+def _error_text(error) -> str:
+    """The error and its causes, outermost first (Dagster wraps the op's own exception)."""
+    parts = []
+    while error is not None:
+        parts.append(error.message.strip())
+        error = error.cause
+    return " <- caused by: ".join(parts) or "unknown error"
+
+
+@dg.run_failure_sensor(
+    name="run_failure_incidents",
+    description="Writes one JSON line per failed run to RECLAIM_HOME/incidents.jsonl (job, run "
+    "id, failed steps and their errors): the hook for alerts.",
+    minimum_interval_seconds=30,
+)
+def run_failure_incidents(context: dg.RunFailureSensorContext) -> None:
+    home = ReclaimHome.from_env()
+    home.root.mkdir(parents=True, exist_ok=True)
+    steps = []
+    for event in context.get_step_failure_events():
+        error = event.step_failure_data.error if event.step_failure_data else None
+        steps.append({"step": event.step_key, "error": _error_text(error)[:2000]})
+    record = {
+        "at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "job": context.dagster_run.job_name,
+        "run_id": context.dagster_run.run_id,
+        "message": context.failure_event.message,
+        "failed_steps": steps,
+    }
+    with open(home.root / "incidents.jsonl", "a", encoding="utf-8") as fh:
+        fh.write(json.dumps(record) + "\n")
+    context.log.error(f"run {record['run_id']} of {record['job']} failed; see incidents.jsonl")
