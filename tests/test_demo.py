@@ -21,7 +21,12 @@ def test_demo_runs_end_to_end_and_matches_the_ground_truth(tmp_path, reclaim):
     assert "Total ready value" in out and "Against the sandbox's ground truth" in out
 
     evaluation = json.loads((home / "sandbox" / "evaluation.json").read_text())
-    for claim_type in ("warehouse_lost", "warehouse_damaged", "reimbursement_underpaid"):
+    for claim_type in (
+        "warehouse_lost",
+        "warehouse_damaged",
+        "disposed_unauthorized",
+        "reimbursement_underpaid",
+    ):
         e = evaluation["claim_types"][claim_type]
         assert e["truth_count"] > 0, claim_type
         assert e["precision_count"] == 1.0 and e["recall_count"] == 1.0, (claim_type, e)

@@ -5,7 +5,8 @@ fields vary by marketplace and by the seller's field selection). Each column has
 SP-API files use, a canonical snake_case name (what the landing Parquet and dbt see) and a value
 kind the parser converts to.
 
-Facts: ../shared/reference/amazon-reports.md §1.1 (ledger detail) and §1.3 (reimbursements).
+Facts: ../shared/reference/amazon-reports.md §1.1 (ledger detail), §1.3 (reimbursements) and
+§1.8 (removal order detail).
 """
 
 from __future__ import annotations
@@ -142,6 +143,35 @@ REIMBURSEMENTS = DocumentSpec(
     ),
 )
 
+# §1.8. Rows are updated in place (status and quantities move until the order completes): the
+# natural key is the order line, and staging keeps its latest snapshot.
+REMOVAL_ORDERS = DocumentSpec(
+    source="removal_orders",
+    title="Removal order detail (GET_FBA_FULFILLMENT_REMOVAL_ORDER_DETAIL_DATA)",
+    report_type="GET_FBA_FULFILLMENT_REMOVAL_ORDER_DETAIL_DATA",
+    date_column="last_updated_date",
+    columns=(
+        Column("request_date", "request-date", TIMESTAMP, aliases=("removal-date",)),
+        Column("order_id", "order-id", aliases=("removal-order-id",)),
+        Column("order_source", "order-source", required=False),
+        Column("order_type", "order-type"),
+        Column("service_speed", "service-speed", required=False),
+        Column("order_status", "order-status"),
+        Column("last_updated_date", "last-updated-date", TIMESTAMP),
+        Column("sku", "sku", required=False),
+        Column("fnsku", "fnsku"),
+        Column("disposition", "disposition"),
+        Column("requested_quantity", "requested-quantity", INT),
+        Column("cancelled_quantity", "cancelled-quantity", INT, required=False),
+        Column("disposed_quantity", "disposed-quantity", INT),
+        Column("shipped_quantity", "shipped-quantity", INT, required=False),
+        Column("in_process_quantity", "in-process-quantity", INT, required=False),
+        Column("removal_fee", "removal-fee", DECIMAL, required=False),
+        Column("currency", "currency", required=False),
+    ),
+    natural_key=("order_id", "fnsku", "sku", "disposition"),
+)
+
 # The seller-maintained product master (DESIGN.md contract): sku,unit_cost,currency and
 # optionally dimensions. Human input: it lands in state/, not in the rebuildable landing zone.
 PRODUCT_MASTER = DocumentSpec(
@@ -160,7 +190,7 @@ PRODUCT_MASTER = DocumentSpec(
     natural_key=("sku",),
 )
 
-SPECS: tuple[DocumentSpec, ...] = (LEDGER_DETAIL, REIMBURSEMENTS, PRODUCT_MASTER)
+SPECS: tuple[DocumentSpec, ...] = (LEDGER_DETAIL, REIMBURSEMENTS, REMOVAL_ORDERS, PRODUCT_MASTER)
 BY_SOURCE = {s.source: s for s in SPECS}
 BY_REPORT_TYPE = {s.report_type: s for s in SPECS if s.report_type}
 

@@ -13,7 +13,12 @@ import pandas as pd
 import pandera.pandas as pa
 from pandera.typing import Series
 
-from extractors.reports.catalog import LEDGER_DETAIL, PRODUCT_MASTER, REIMBURSEMENTS
+from extractors.reports.catalog import (
+    LEDGER_DETAIL,
+    PRODUCT_MASTER,
+    REIMBURSEMENTS,
+    REMOVAL_ORDERS,
+)
 
 # amazon-reports.md §1.1 (confirmed by [S3] and [S10 #4747]).
 LEDGER_EVENT_TYPES = (
@@ -80,6 +85,39 @@ class Reimbursements(pa.DataFrameModel):
         strict = "filter"
 
 
+class RemovalOrders(pa.DataFrameModel):
+    """§1.8. order-type and order-status value sets are UNCONFIRMED beyond the help page
+    (Return/Disposal, plus Liquidations; Pending/Completed/Cancelled…): not restricted here, the
+    rules compare them case-insensitively."""
+
+    request_date: Series[pd.DatetimeTZDtype] = pa.Field(dtype_kwargs={"unit": "ns", "tz": "UTC"})
+    order_id: Series[str] = pa.Field(str_length={"min_value": 1})
+    order_source: Series[str] = pa.Field(nullable=True)
+    order_type: Series[str] = pa.Field(str_length={"min_value": 1})
+    service_speed: Series[str] = pa.Field(nullable=True)
+    order_status: Series[str] = pa.Field(str_length={"min_value": 1})
+    last_updated_date: Series[pd.DatetimeTZDtype] = pa.Field(
+        dtype_kwargs={"unit": "ns", "tz": "UTC"}
+    )
+    sku: Series[str] = pa.Field(nullable=True)
+    fnsku: Series[str] = pa.Field(str_length={"min_value": 1})
+    disposition: Series[str]
+    requested_quantity: Series[pd.Int64Dtype] = pa.Field(ge=0)
+    cancelled_quantity: Series[pd.Int64Dtype] = pa.Field(nullable=True, ge=0)
+    disposed_quantity: Series[pd.Int64Dtype] = pa.Field(ge=0)
+    shipped_quantity: Series[pd.Int64Dtype] = pa.Field(nullable=True, ge=0)
+    in_process_quantity: Series[pd.Int64Dtype] = pa.Field(nullable=True, ge=0)
+    removal_fee: Series[object] = pa.Field(nullable=True)
+    currency: Series[str] = pa.Field(nullable=True)
+
+    @pa.check("removal_fee", name="decimal")
+    def _decimals(cls, s: pd.Series) -> pd.Series:
+        return _decimal_or_null(s)
+
+    class Config:
+        strict = "filter"
+
+
 class ProductMaster(pa.DataFrameModel):
     sku: Series[str] = pa.Field(str_length={"min_value": 1})
     unit_cost: Series[object]
@@ -104,6 +142,7 @@ class ProductMaster(pa.DataFrameModel):
 SCHEMAS: dict[str, type[pa.DataFrameModel]] = {
     LEDGER_DETAIL.source: LedgerDetail,
     REIMBURSEMENTS.source: Reimbursements,
+    REMOVAL_ORDERS.source: RemovalOrders,
     PRODUCT_MASTER.source: ProductMaster,
 }
 

@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime, timedelta
 import dagster as dg
 from pydantic import Field
 
-from extractors.reports.catalog import LEDGER_DETAIL, REIMBURSEMENTS, DocumentSpec
+from extractors.reports.catalog import LEDGER_DETAIL, REIMBURSEMENTS, REMOVAL_ORDERS, DocumentSpec
 from extractors.spapi.extract import extract_report
 from orchestration.resources import ReclaimHomeResource
 from orchestration.sellers import SellerRegistry
@@ -110,5 +110,5 @@ def _report_asset(spec: DocumentSpec) -> dg.AssetsDefinition:
 
 # The SP-API reports pulled daily, one asset each (asset key amazon/<source>, run config key
 # amazon__<source>).
-EXTRACTED_REPORTS: tuple[DocumentSpec, ...] = (LEDGER_DETAIL, REIMBURSEMENTS)
+EXTRACTED_REPORTS: tuple[DocumentSpec, ...] = (LEDGER_DETAIL, REIMBURSEMENTS, REMOVAL_ORDERS)
 report_assets = [_report_asset(spec) for spec in EXTRACTED_REPORTS]

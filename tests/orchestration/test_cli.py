@@ -118,3 +118,23 @@ def test_export_before_build_says_what_to_do(tmp_path, reclaim):
 def test_every_command_has_help(tmp_path, reclaim, cmd):
     r = reclaim(tmp_path, *cmd, "--help")
     assert r.returncode == 0 and "usage: reclaim" in r.stdout
+
+
+@pytest.mark.slow
+def test_sellable_disposal_without_a_removal_order_is_claimed(tmp_path, reclaim):
+    home = tmp_path / "home"
+    files = [str(FIXTURES / "disposals" / n) for n in ("ledger.tsv", "removal_orders.tsv")]
+    files.append(str(FIXTURES / "disposals" / "product_master.csv"))
+    r = reclaim(home, "ingest", "--seller", "A1DISPOSER", *files)
+    assert r.returncode == 0, r.stderr
+    assert "removal_orders: 1 row(s) loaded" in r.stdout
+    r = reclaim(home, "build", "--as-of", "2026-11-20")
+    assert r.returncode == 0, r.stderr + r.stdout
+    out = tmp_path / "claims.csv"
+    r = reclaim(home, "claims", "export", "--seller", "A1DISPOSER", "--out", str(out), "--all")
+    assert r.returncode == 0, r.stderr
+    _, rows = _read(out)
+    assert [
+        (x["claim_type"], x["reference_id"], x["status"], x["quantity"], x["amount"]) for x in rows
+    ] == [("disposed_unauthorized", "7770002", "ready", "1", "11.25")]
+    assert "7770002" in rows[0]["case_text"] and "without a removal order" in rows[0]["case_text"]

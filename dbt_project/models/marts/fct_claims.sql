@@ -17,6 +17,10 @@ warehouse_damaged as (
     select * from {{ ref('int_warehouse_damaged_candidates') }}
 ),
 
+disposed_unauthorized as (
+    select * from {{ ref('int_disposed_unauthorized_candidates') }}
+),
+
 reimbursement_underpaid as (
     select * from {{ ref('int_reimbursement_underpaid_candidates') }}
 ),
@@ -29,6 +33,10 @@ candidates as (
     select
         {{ candidate_columns }}
     from warehouse_damaged
+    union all
+    select
+        {{ candidate_columns }}
+    from disposed_unauthorized
     union all
     select
         {{ candidate_columns }}
