@@ -3,7 +3,7 @@
 reclaim demo                                   end to end on the built-in sandbox
 reclaim ingest --seller SELLER_ID PATH...      report files / product master, by content
 reclaim build [--as-of YYYY-MM-DD]             dbt build + checks, serving copy, exports
-reclaim claims export --seller ID --out FILE [--format csv] [--all]
+reclaim claims export --seller ID --out FILE [--format csv|xlsx|parquet|jsonl] [--all]
 reclaim evaluate [--json]                      detection quality against sandbox truth
 reclaim sandbox serve                          the SP-API emulator, for manual use
 """
@@ -263,7 +263,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     e.add_argument("--seller", required=True)
     e.add_argument("--out", required=True, help="output file")
-    e.add_argument("--format", default="csv", choices=["csv"], help="file format (csv)")
+    e.add_argument(
+        "--format",
+        choices=["csv", "xlsx", "parquet", "jsonl"],
+        help="file format (default: from the --out suffix, else csv)",
+    )
     e.add_argument("--all", action="store_true", help="every status, not only ready")
     e.set_defaults(func=cmd_claims_export)
 
