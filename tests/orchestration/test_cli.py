@@ -36,15 +36,27 @@ def test_ingest_build_export_gives_the_ready_claims(tmp_path, reclaim):
     header, rows = _read(out)
     assert tuple(header) == EXPORT_COLUMNS
     got = {
-        (x["fnsku"], x["reference_id"], x["status"], x["quantity"], x["unit_value"], x["amount"])
+        (
+            x["claim_type"],
+            x["fnsku"],
+            x["reference_id"],
+            x["status"],
+            x["quantity"],
+            f"{float(x['unit_value']):.2f}",
+            x["amount"],
+        )
         for x in rows
     }
-    assert {(f, ref, s, q, f"{float(u):.2f}", a) for f, ref, s, q, u, a in got} == {
-        ("X001AAAAAA", "5550001", "ready", "2", "12.50", "25.00"),
-        ("X002BBBBBB", "5550003", "ready", "2", "8.00", "16.00"),
+    assert got == {
+        ("warehouse_lost", "X001AAAAAA", "5550001", "ready", "2", "12.50", "25.00"),
+        ("warehouse_lost", "X002BBBBBB", "5550003", "ready", "2", "8.00", "16.00"),
+        # the E/P pair: one damage, not reimbursed
+        ("warehouse_damaged", "X001AAAAAA", "5550007", "ready", "1", "12.50", "12.50"),
+        # paid 7.10 for a unit that cost 20.00
+        ("reimbursement_underpaid", "X003CCCCCC", "9100001", "ready", "1", "12.90", "12.90"),
     }
     for x in rows:
-        assert x["claim_type"] == "warehouse_lost" and x["seller_id"] == "A1HANDWRITTEN"
+        assert x["seller_id"] == "A1HANDWRITTEN"
         assert x["marketplace_id"] == "ATVPDKIKX0DER" and x["currency"] == "USD"
         assert x["claim_id"] and x["reference_id"] in x["case_text"]
         assert x["eligible_from"] and x["deadline"] and x["evidence"].startswith("{")
@@ -60,6 +72,8 @@ def test_ingest_build_export_gives_the_ready_claims(tmp_path, reclaim):
         "5550003": "ready",
         "5550005": "upcoming",
         "5550006": "expired",
+        "5550007": "ready",
+        "9100001": "ready",
     }
 
     # Re-ingesting the same files and rebuilding changes nothing, claim ids included.
