@@ -4,6 +4,8 @@ reclaim demo                                   end to end on the built-in sandbo
 reclaim ingest --seller SELLER_ID PATH...      report files / product master, by content
 reclaim build [--as-of YYYY-MM-DD]             dbt build + checks, serving copy, exports
 reclaim claims export --seller ID --out FILE [--format csv|xlsx|parquet|jsonl] [--all]
+reclaim claims review|file|needs-info|deny|note CLAIM_ID...   the agency's record of outcomes
+reclaim claims import FILE                     outcomes from case tooling (CSV/XLSX)
 reclaim evaluate [--json]                      detection quality against sandbox truth
 reclaim sandbox serve                          the SP-API emulator, for manual use
 """
@@ -94,6 +96,46 @@ def cmd_claims_export(args) -> int:
     what = "claim(s)" if args.all else "ready claim(s)"
     print(f"{result.rows} {what} for {args.seller} written to {result.path}")
     return 0
+
+
+def _record(args, events, source: str) -> int:
+    from orchestration.claim_outcomes import record
+
+    home = _home(args)
+    n = record(home.state, home.serving, events, source)
+    print(
+        f"{n} event(s) recorded in {home.state / 'claim_events'}; `reclaim build` updates statuses"
+    )
+    return 0
+
+
+def cmd_claims_event(args) -> int:
+    """review / file / needs-info / deny / note on one or more claim ids."""
+    from orchestration.claim_outcomes import Event
+
+    action = args.action
+    reason = None
+    if action == "review":
+        action, reason = ("dismiss", args.dismiss) if args.dismiss else ("approve", None)
+    events = [
+        Event(
+            claim_id=cid,
+            action=action,
+            case_id=getattr(args, "case_id", None),
+            event_date=getattr(args, "date", None) and date.fromisoformat(args.date),
+            reason=reason,
+            note=args.note,
+        )
+        for cid in args.claim_ids
+    ]
+    return _record(args, events, "cli")
+
+
+def cmd_claims_import(args) -> int:
+    from orchestration.claim_outcomes import read_import_file
+
+    events = read_import_file(Path(args.file))
+    return _record(args, events, f"import:{Path(args.file).name}")
 
 
 def cmd_demo(args) -> int:
@@ -271,6 +313,53 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--all", action="store_true", help="every status, not only ready")
     e.set_defaults(func=cmd_claims_export)
 
+    def event_parser(name, help_text, description):
+        ep = csub.add_parser(name, help=help_text, description=description)
+        ep.add_argument("claim_ids", nargs="+", metavar="CLAIM_ID")
+        ep.set_defaults(func=cmd_claims_event, action=name.replace("-", "_"))
+        return ep
+
+    rv = event_parser(
+        "review",
+        "approve or dismiss claims before filing",
+        "Record the agency's review: --approve to file it, or --dismiss REASON.",
+    )
+    decision = rv.add_mutually_exclusive_group(required=True)
+    decision.add_argument("--approve", action="store_true", help="approve for filing")
+    decision.add_argument("--dismiss", metavar="REASON", help="dismiss, with the reason")
+    rv.add_argument("--note")
+    fl = event_parser(
+        "file",
+        "record that claims were filed with Seller Support",
+        "Record the filing: the Seller Support case id and the date (default today).",
+    )
+    fl.add_argument("--case-id", required=True, help="Seller Support case id")
+    fl.add_argument("--date", type=_as_of, help="filing date YYYY-MM-DD (default today)")
+    fl.add_argument("--note")
+    ni = event_parser(
+        "needs-info",
+        "record that Seller Support asked for more information",
+        "Record what Seller Support asked for on a filed claim.",
+    )
+    ni.add_argument("--note", required=True, help="what was asked")
+    ni.add_argument("--date", type=_as_of)
+    dn = event_parser("deny", "record a denial", "Record that Seller Support denied the claim.")
+    dn.add_argument("--note")
+    dn.add_argument("--date", type=_as_of)
+    nt = event_parser("note", "add a note", "Add a note to claims; the status does not change.")
+    nt.add_argument("--note", required=True)
+
+    im = csub.add_parser(
+        "import",
+        help="import outcomes from an agency's case tooling (CSV/XLSX)",
+        description="Record outcomes from a CSV or XLSX file with the columns claim_id, case_id, "
+        "status (approved, dismissed, filed, needs_info, denied, note), date (YYYY-MM-DD) and "
+        "note. Every row is checked first (known claim, allowed transition, well-formed values); "
+        "if any row is wrong, each problem is named with its row and nothing is recorded.",
+    )
+    im.add_argument("file", metavar="FILE")
+    im.set_defaults(func=cmd_claims_import)
+
     ev = sub.add_parser(
         "evaluate",
         help="detection quality against the sandbox ground truth",
@@ -304,6 +393,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     from extractors.landing import InvalidSellerId
     from extractors.reports.parsing import DocumentError
+    from orchestration.claim_outcomes import OutcomeError
     from orchestration.exports import ExportError
     from orchestration.runner import PipelineFailed
 
@@ -312,6 +402,11 @@ def main(argv: list[str] | None = None) -> int:
         return args.func(args)
     except (UserError, InvalidSellerId, DocumentError, ExportError) as exc:
         print(f"reclaim: error: {exc}", file=sys.stderr)
+        return 2
+    except OutcomeError as exc:
+        for problem in exc.problems:
+            print(f"reclaim: error: {problem}", file=sys.stderr)
+        print("reclaim: nothing was recorded.", file=sys.stderr)
         return 2
     except PipelineFailed as exc:
         print(f"reclaim: {exc}", file=sys.stderr)

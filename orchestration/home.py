@@ -74,4 +74,7 @@ class ReclaimHome:
         os.environ["RECLAIM_DAGSTER_STORAGE"] = str(self.dagster / "storage")
         os.environ["RECLAIM_DAGSTER_COMPUTE_LOGS"] = str(self.dagster / "compute_logs")
         os.environ.setdefault("DBT_PROFILES_DIR", str(DBT_PROJECT_DIR))
+        from orchestration.claim_outcomes import ensure_log
+
+        ensure_log(self.state)
         return self

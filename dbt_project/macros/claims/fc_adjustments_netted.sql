@@ -35,8 +35,40 @@ ledger as (
     select * from {{ ref('stg_amazon__ledger_events') }}
 ),
 
-reimbursements as (
+all_reimbursements as (
     select * from {{ ref('stg_amazon__reimbursements') }}
+),
+
+claim_outcomes as (
+    select * from {{ ref('int_claim_outcomes') }}
+),
+
+-- Payments under a case the agency filed through fba-reclaim (and their reversals) are the
+-- outcome of our own claims, reconciled in fct_claims: they do not make the claim disappear.
+-- Any other reimbursement, automatic or from a case filed elsewhere, is "already paid".
+our_case_payments as (
+    select
+        all_reimbursements.seller_id,
+        all_reimbursements.reimbursement_id
+    from all_reimbursements
+    inner join claim_outcomes
+        on
+            all_reimbursements.seller_id = claim_outcomes.seller_id
+            and all_reimbursements.case_id = claim_outcomes.case_id
+),
+
+reimbursements as (
+    select all_reimbursements.*
+    from all_reimbursements
+    left join our_case_payments as paid
+        on
+            all_reimbursements.seller_id = paid.seller_id
+            and all_reimbursements.reimbursement_id = paid.reimbursement_id
+    left join our_case_payments as reversed
+        on
+            all_reimbursements.seller_id = reversed.seller_id
+            and all_reimbursements.original_reimbursement_id = reversed.reimbursement_id
+    where paid.reimbursement_id is null and reversed.reimbursement_id is null
 ),
 
 reason_codes as (

@@ -1,5 +1,6 @@
 -- The claim queue: one row per detected claim, all claim types, in the export contract's
--- column order (DESIGN.md), then region, valuation_source and as_of.
+-- column order (DESIGN.md), then region, valuation_source, as_of and the lifecycle columns
+-- (detection_status, case_id, filed_date, recovered_amount).
 --
 -- Each claim type contributes one int_<claim_type>_candidates model with the columns of
 -- claim_candidate_columns(); add it as a CTE and to the union below. Everything after the union
@@ -126,8 +127,49 @@ valued as (
             when as_of < eligible_from then 'upcoming'
             when as_of > deadline then 'expired'
             else 'ready'
-        end as status
+        end as detection_status
     from windowed
+),
+
+outcomes as (
+    select * from {{ ref('int_claim_outcomes') }}
+),
+
+-- The agency's lifecycle (claim outcome log) over the detection status, and what Amazon paid
+-- against the claim's case: a case's net payment is shared among its claims by amount.
+with_outcomes as (
+    select
+        valued.*,
+        outcomes.lifecycle_status,
+        outcomes.case_id,
+        outcomes.filed_date,
+        outcomes.recovered_paid,
+        outcomes.recovered_paid - outcomes.recovered_reversed as case_net_paid,
+        sum(valued.amount) over (
+            partition by valued.seller_id, outcomes.case_id
+        ) as case_claimed_amount
+    from valued
+    left join outcomes
+        on valued.claim_id = outcomes.claim_id
+),
+
+statused as (
+    select
+        *,
+        case
+            when case_id is null or case_claimed_amount is null or case_claimed_amount = 0
+                then null
+            else cast(round(case_net_paid * amount / case_claimed_amount, 2) as decimal(18, 2))
+        end as recovered_amount,
+        case
+            when lifecycle_status is null then detection_status
+            when case_id is null then lifecycle_status
+            when recovered_paid > 0 and case_net_paid <= 0 then 'reversed'
+            when case_net_paid >= case_claimed_amount then 'reimbursed'
+            when case_net_paid > 0 then 'partially_reimbursed'
+            else lifecycle_status
+        end as status
+    from with_outcomes
 )
 
 select
@@ -158,5 +200,9 @@ select
     ]) }} as {{ dbt.type_string() }}) as case_text,
     cast(region as {{ dbt.type_string() }}) as region,
     cast(valuation_source as {{ dbt.type_string() }}) as valuation_source,
-    cast(as_of as date) as as_of
-from valued
+    cast(as_of as date) as as_of,
+    cast(detection_status as {{ dbt.type_string() }}) as detection_status,
+    cast(case_id as {{ dbt.type_string() }}) as case_id,
+    cast(filed_date as date) as filed_date,
+    cast(recovered_amount as decimal(18, 2)) as recovered_amount
+from statused
