@@ -149,6 +149,7 @@ def cmd_demo(args) -> int:
         sellers=args.sellers,
         months=args.months,
         as_of=args.as_of,
+        marketplace=args.marketplace,
         verbose=args.verbose,
     )
     print(
@@ -174,7 +175,9 @@ def cmd_evaluate(args) -> int:
     # A scenario gets a home of its own, so evaluating never mixes sandbox data with real sellers
     # or with another scenario.
     base = _home(args)
-    label = f"seed{args.seed}-sellers{args.sellers}-months{args.months}-{args.as_of}"
+    label = (
+        f"seed{args.seed}-sellers{args.sellers}-months{args.months}-{args.as_of}-{args.marketplace}"
+    )
     home = ReclaimHome(base.root / "evaluations" / label).activate()
     run = run_sandbox(
         home,
@@ -182,6 +185,7 @@ def cmd_evaluate(args) -> int:
         sellers=args.sellers,
         months=args.months,
         as_of=args.as_of,
+        marketplace=args.marketplace,
         verbose=args.verbose,
     )
     if args.json:
@@ -262,6 +266,12 @@ def build_parser() -> argparse.ArgumentParser:
             type=_as_of,
             default="2026-11-20",
             help="day the claims are evaluated on (default 2026-11-20)",
+        )
+        sp.add_argument(
+            "--marketplace",
+            choices=["US", "UK"],
+            default="US",
+            help="sandbox marketplace: US (USD, US windows) or UK (GBP, EU/UK windows)",
         )
 
     d = sub.add_parser(

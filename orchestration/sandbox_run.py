@@ -48,12 +48,15 @@ def run_sandbox(
     sellers: int = 2,
     months: int = 6,
     as_of: str = "2026-11-20",
+    marketplace: str = "US",
     poll_interval_s: float = 0.02,
     verbose: bool = False,
 ) -> SandboxRun:
     home.activate()
     as_of_day = date.fromisoformat(as_of)
-    scenario = Scenario(seed=seed, sellers=sellers, months=months, as_of=as_of_day)
+    scenario = Scenario(
+        seed=seed, sellers=sellers, months=months, as_of=as_of_day, marketplace=marketplace
+    )
     if home.sandbox.exists():
         shutil.rmtree(home.sandbox)  # generated data only; regenerated deterministically
     manifest = generate(scenario, home.sandbox)
