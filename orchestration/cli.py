@@ -138,12 +138,11 @@ def cmd_claims_import(args) -> int:
     return _record(args, events, f"import:{Path(args.file).name}")
 
 
-def cmd_demo(args) -> int:
-    from orchestration.evaluation import format_table
+def _run_scenario(args, home: ReclaimHome):
+    """The sandbox scenario the demo/evaluate arguments describe, run end to end in `home`."""
     from orchestration.sandbox_run import run_sandbox
 
-    home = _home(args)
-    run = run_sandbox(
+    return run_sandbox(
         home,
         seed=args.seed,
         sellers=args.sellers,
@@ -152,6 +151,13 @@ def cmd_demo(args) -> int:
         marketplace=args.marketplace,
         verbose=args.verbose,
     )
+
+
+def cmd_demo(args) -> int:
+    from orchestration.evaluation import format_table
+
+    home = _home(args)
+    run = _run_scenario(args, home)
     print(
         f"fba-reclaim demo: sandbox seed {args.seed}, {args.sellers} seller(s), "
         f"{args.months} months of history, as of {run.as_of}"
@@ -170,7 +176,6 @@ def cmd_demo(args) -> int:
 
 def cmd_evaluate(args) -> int:
     from orchestration.evaluation import format_table
-    from orchestration.sandbox_run import run_sandbox
 
     # A scenario gets a home of its own, so evaluating never mixes sandbox data with real sellers
     # or with another scenario.
@@ -179,15 +184,7 @@ def cmd_evaluate(args) -> int:
         f"seed{args.seed}-sellers{args.sellers}-months{args.months}-{args.as_of}-{args.marketplace}"
     )
     home = ReclaimHome(base.root / "evaluations" / label).activate()
-    run = run_sandbox(
-        home,
-        seed=args.seed,
-        sellers=args.sellers,
-        months=args.months,
-        as_of=args.as_of,
-        marketplace=args.marketplace,
-        verbose=args.verbose,
-    )
+    run = _run_scenario(args, home)
     if args.json:
         result = dict(run.evaluation)
         if not args.examples:
