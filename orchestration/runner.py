@@ -32,6 +32,12 @@ def run_job(
     home.activate()
     import dagster as dg
 
+    from extractors.landing import LandingZone
+
+    # Every source's zero-row schema file, so a build over a home with nothing landed yet for
+    # some source (or none at all) builds empty models instead of failing on an empty glob.
+    LandingZone(home.root).ensure_schemas()
+
     from orchestration.definitions import defs
 
     instance = dg.DagsterInstance.from_config(str(REPO_ROOT))

@@ -152,3 +152,14 @@ def test_sellable_disposal_without_a_removal_order_is_claimed(tmp_path, reclaim)
         (x["claim_type"], x["reference_id"], x["status"], x["quantity"], x["amount"]) for x in rows
     ] == [("disposed_unauthorized", "7770002", "ready", "1", "11.25")]
     assert "7770002" in rows[0]["case_text"] and "without a removal order" in rows[0]["case_text"]
+
+
+@pytest.mark.slow
+def test_build_on_an_empty_home_gives_an_empty_queue(tmp_path, reclaim):
+    home = tmp_path / "home"
+    r = reclaim(home, "build", "--as-of", "2026-11-20")
+    assert r.returncode == 0, r.stderr + r.stdout
+    assert "(no claims)" in r.stdout
+    out = tmp_path / "none.csv"
+    r = reclaim(home, "claims", "export", "--seller", "A1NEW", "--out", str(out))
+    assert r.returncode == 0 and out.read_text().splitlines() == [",".join(EXPORT_COLUMNS)]
