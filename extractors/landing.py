@@ -33,8 +33,13 @@ import pyarrow.parquet as pq
 
 from extractors.reports.catalog import (
     DATE_MDY,
+    DATE_PERIOD,
     DECIMAL,
     INT,
+    LOCAL_DECIMAL,
+    LOCAL_TIMESTAMP,
+    MONTH,
+    PERIOD_GRANULARITY,
     SPECS,
     STR,
     TIMESTAMP,
@@ -52,6 +57,11 @@ _ARROW = {
     DECIMAL: pa.decimal128(18, 4),
     DATE_MDY: pa.date32(),
     TIMESTAMP: pa.timestamp("us", tz="UTC"),
+    LOCAL_DECIMAL: pa.decimal128(28, 8),
+    LOCAL_TIMESTAMP: pa.timestamp("us", tz="UTC"),
+    MONTH: pa.date32(),
+    DATE_PERIOD: pa.date32(),
+    PERIOD_GRANULARITY: pa.string(),
 }
 
 QUARANTINE_SCHEMA = pa.schema(
@@ -200,10 +210,16 @@ class LandingZone:
                 f"loaded, {len(quarantine)} quarantined"
             )
 
-        # 1. the original, compressed (immutable: same bytes, same name)
+        # 1. the original, compressed (immutable: same bytes, same name). For documents with
+        # buyer data (spec.only_known_columns) a copy without the columns not stored.
         opath = self.original_path(spec, seller_id, digest)
         if not opath.exists():
-            payload = original if original[:2] == b"\x1f\x8b" else gzip.compress(original, 6)
+            if parsed.stored_original is not None:
+                payload = gzip.compress(parsed.stored_original, 6)
+            elif original[:2] == b"\x1f\x8b":
+                payload = original
+            else:
+                payload = gzip.compress(original, 6)
             _atomic_write_bytes(payload, opath)
 
         # 2. typed Parquet partition, replaced atomically
@@ -238,6 +254,11 @@ class LandingZone:
             "rows_quarantined": len(quarantine),
             "warnings": parsed.warnings,
         }
+        if parsed.conventions:
+            meta["conventions"] = parsed.conventions
+        if parsed.stored_original is not None:
+            meta["original_redacted"] = True
+            meta["columns_not_stored"] = parsed.columns_not_stored
         _atomic_write_bytes(
             json.dumps(meta, indent=2, sort_keys=True).encode(),
             self.metadata_path(spec, seller_id, digest),

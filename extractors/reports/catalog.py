@@ -5,8 +5,10 @@ fields vary by marketplace and by the seller's field selection). Each column has
 SP-API files use, a canonical snake_case name (what the landing Parquet and dbt see) and a value
 kind the parser converts to.
 
-Facts: ../shared/reference/amazon-reports.md §1.1 (ledger detail), §1.3 (reimbursements) and
-§1.8 (removal order detail).
+Facts: ../shared/reference/amazon-reports.md §1.1 (ledger detail), §1.2 (ledger summary), §1.3
+(reimbursements), §1.4 (customer returns), §1.6 (Amazon fulfilled shipments), §1.7 (all orders),
+§1.8 (removal order detail), §1.9 (removal shipment detail), §1.10 (fee preview), §1.11 (storage
+fees), §1.12 (settlement V2) and §1.16 (request windows).
 """
 
 from __future__ import annotations
@@ -20,8 +22,31 @@ INT = "int"
 DECIMAL = "decimal"
 DATE_MDY = "date_mdy"  # MM/DD/YYYY (ledger); ISO dates tolerated
 TIMESTAMP = "timestamp"  # ISO-8601, converted to UTC
+# Marketplace-localised amount (`1,234.56`, `1.234,56`, `-12,30`): the decimal separator is
+# decided once per document from the values of all its LOCAL_DECIMAL columns (§1.12).
+LOCAL_DECIMAL = "local_decimal"
+# Marketplace-localised date-time (`2025-06-09 05:23:19 UTC`, `01.09.2026 07:08:16 UTC`,
+# `09/06/25`): day/month order decided once per document from the values seen (§1.12). UTC.
+LOCAL_TIMESTAMP = "local_timestamp"
+MONTH = "month"  # YYYY-MM, YYYY-MM-DD or MM/YYYY: the first day of that month (§1.11)
+# MM/YYYY (monthly aggregation: the first day of the month) or MM/DD/YYYY (§1.2)
+DATE_PERIOD = "date_period"
+# Read from the same header as a DATE_PERIOD column: 'month' for MM/YYYY values, 'day' for
+# MM/DD/YYYY ones (daily or weekly aggregation), so monthly and daily rows never share a key.
+PERIOD_GRANULARITY = "period_granularity"
 
-KINDS = (STR, INT, DECIMAL, DATE_MDY, TIMESTAMP)
+KINDS = (
+    STR,
+    INT,
+    DECIMAL,
+    DATE_MDY,
+    TIMESTAMP,
+    LOCAL_DECIMAL,
+    LOCAL_TIMESTAMP,
+    MONTH,
+    DATE_PERIOD,
+    PERIOD_GRANULARITY,
+)
 
 
 def header_key(header: str) -> str:
@@ -33,11 +58,15 @@ def header_key(header: str) -> str:
 
 @dataclass(frozen=True)
 class Column:
+    """`required`: the header must be present (else the document is rejected) and, unless
+    `nullable`, every row must have a value (else the row is quarantined)."""
+
     name: str
     header: str
     kind: str = STR
     required: bool = True
     aliases: tuple[str, ...] = ()
+    nullable: bool = False
 
     def header_keys(self) -> set[str]:
         return {header_key(self.header), header_key(self.name), *map(header_key, self.aliases)}
@@ -57,6 +86,10 @@ class DocumentSpec:
     # Longest dataStartTime..dataEndTime range to request at once. Amazon documents none for the
     # ledger or reimbursements (UNCONFIRMED): 31-day slices are the safe choice (§1.16).
     max_window_days: int = 31
+    # The document carries buyer data (names, e-mails, phones, addresses): only the columns
+    # listed here are stored anywhere (typed Parquet, quarantine raw rows and the kept original,
+    # which is then a copy with the other columns removed).
+    only_known_columns: bool = False
 
     @property
     def required(self) -> tuple[Column, ...]:
@@ -172,6 +205,427 @@ REMOVAL_ORDERS = DocumentSpec(
     natural_key=("order_id", "fnsku", "sku", "disposition"),
 )
 
+# §1.2. Date is MM/YYYY for monthly aggregation, MM/DD/YYYY for daily/weekly: `date` is the
+# period's first day and `date_granularity` says which, so a monthly and a daily row of the same
+# FNSKU never collide. Rows are restated between pulls ("Unknown Events" move): latest snapshot.
+LEDGER_SUMMARY = DocumentSpec(
+    source="ledger_summary",
+    title="Inventory Ledger, summary view (GET_LEDGER_SUMMARY_VIEW_DATA)",
+    report_type="GET_LEDGER_SUMMARY_VIEW_DATA",
+    date_column="date",
+    columns=(
+        Column("date", "Date", DATE_PERIOD),
+        Column("date_granularity", "Date", PERIOD_GRANULARITY, required=False),
+        Column("fnsku", "FNSKU"),
+        Column("asin", "ASIN", required=False),
+        Column("msku", "MSKU", aliases=("sku", "merchant sku")),
+        Column("title", "Title", required=False),
+        Column("disposition", "Disposition"),
+        Column("starting_warehouse_balance", "Starting Warehouse Balance", INT),
+        Column(
+            "in_transit_between_warehouses", "In Transit Between Warehouses", INT, required=False
+        ),
+        Column("receipts", "Receipts", INT, nullable=True),
+        Column("customer_shipments", "Customer Shipments", INT, nullable=True),
+        Column("customer_returns", "Customer Returns", INT, nullable=True),
+        Column("vendor_returns", "Vendor Returns", INT, nullable=True),
+        Column("warehouse_transfer_in_out", "Warehouse Transfer In/Out", INT, nullable=True),
+        Column("found", "Found", INT, nullable=True),
+        Column("lost", "Lost", INT, nullable=True),
+        Column("damaged", "Damaged", INT, nullable=True),
+        Column("disposed", "Disposed", INT, nullable=True),
+        Column("other_events", "Other Events", INT, nullable=True),
+        Column("ending_warehouse_balance", "Ending Warehouse Balance", INT),
+        Column("unknown_events", "Unknown Events", INT, required=False),
+        # Country code (aggregateByLocation=COUNTRY, the default) or FC code (=FC).
+        Column("location", "Location"),
+        Column("store", "Store", required=False),
+    ),
+    natural_key=("date", "date_granularity", "fnsku", "msku", "disposition", "location", "store"),
+)
+
+# §1.4. Seller Central help pages call the order column `amazon-order-id`; SP-API files say
+# `order-id`. Returns can be back-posted and their status moves: latest snapshot per return line.
+CUSTOMER_RETURNS = DocumentSpec(
+    source="customer_returns",
+    title="FBA customer returns (GET_FBA_FULFILLMENT_CUSTOMER_RETURNS_DATA)",
+    report_type="GET_FBA_FULFILLMENT_CUSTOMER_RETURNS_DATA",
+    date_column="return_date",
+    columns=(
+        Column("return_date", "return-date", TIMESTAMP),
+        Column("order_id", "order-id", aliases=("amazon-order-id",)),
+        Column("sku", "sku", aliases=("seller-sku", "msku")),
+        Column("asin", "asin", required=False),
+        Column("fnsku", "fnsku"),
+        Column("product_name", "product-name", required=False),
+        Column("quantity", "quantity", INT),
+        Column("fulfillment_center_id", "fulfillment-center-id", nullable=True),
+        Column("detailed_disposition", "detailed-disposition"),
+        Column("reason", "reason", nullable=True),
+        Column("status", "status", nullable=True),
+        Column("license_plate_number", "license-plate-number", required=False),
+        Column("customer_comments", "customer-comments", required=False),
+    ),
+    natural_key=("return_date", "order_id", "sku", "fnsku", "license_plate_number"),
+)
+
+# §1.6. Buyer names, e-mails, phones and addresses are never stored (only_known_columns): the
+# spec lists the ids, dates, quantities and amounts a claim rule needs, nothing about the buyer.
+FULFILLED_SHIPMENTS = DocumentSpec(
+    source="fulfilled_shipments",
+    title="Amazon fulfilled shipments (GET_AMAZON_FULFILLED_SHIPMENTS_DATA_GENERAL)",
+    report_type="GET_AMAZON_FULFILLED_SHIPMENTS_DATA_GENERAL",
+    date_column="shipment_date",
+    max_window_days=31,
+    only_known_columns=True,
+    columns=(
+        Column("amazon_order_id", "amazon-order-id"),
+        Column("merchant_order_id", "merchant-order-id", required=False),
+        Column("shipment_id", "shipment-id"),
+        Column("shipment_item_id", "shipment-item-id"),
+        Column("amazon_order_item_id", "amazon-order-item-id"),
+        Column("merchant_order_item_id", "merchant-order-item-id", required=False),
+        Column("purchase_date", "purchase-date", TIMESTAMP),
+        Column("payments_date", "payments-date", TIMESTAMP, required=False),
+        Column("shipment_date", "shipment-date", TIMESTAMP),
+        Column("reporting_date", "reporting-date", TIMESTAMP, required=False),
+        Column("sku", "sku"),
+        Column("product_name", "product-name", required=False),
+        Column("quantity_shipped", "quantity-shipped", INT),
+        Column("currency", "currency", nullable=True),
+        Column("item_price", "item-price", LOCAL_DECIMAL, nullable=True),
+        Column("item_tax", "item-tax", LOCAL_DECIMAL, required=False),
+        Column("shipping_price", "shipping-price", LOCAL_DECIMAL, required=False),
+        Column("shipping_tax", "shipping-tax", LOCAL_DECIMAL, required=False),
+        Column("gift_wrap_price", "gift-wrap-price", LOCAL_DECIMAL, required=False),
+        Column("gift_wrap_tax", "gift-wrap-tax", LOCAL_DECIMAL, required=False),
+        Column("item_promotion_discount", "item-promotion-discount", LOCAL_DECIMAL, required=False),
+        Column("ship_promotion_discount", "ship-promotion-discount", LOCAL_DECIMAL, required=False),
+        Column("ship_service_level", "ship-service-level", required=False),
+        Column("carrier", "carrier", required=False),
+        Column("estimated_arrival_date", "estimated-arrival-date", TIMESTAMP, required=False),
+        Column("fulfillment_center_id", "fulfillment-center-id"),
+        Column("fulfillment_channel", "fulfillment-channel", required=False),
+        Column("sales_channel", "sales-channel", required=False),
+        Column("points_granted", "points-granted", INT, required=False),  # JP files
+    ),
+    natural_key=("amazon_order_id", "shipment_id", "shipment_item_id"),
+)
+
+# §1.7. No buyer data by Amazon's description, but the ship-to city/state/postal code and the
+# Brazilian CPF are not needed by any rule: only the listed columns are stored. Order and item
+# status move until the order closes: latest snapshot per order line. Pending orders have no
+# price yet (currency/item-price blank).
+ALL_ORDERS = DocumentSpec(
+    source="all_orders",
+    title="All orders by order date (GET_FLAT_FILE_ALL_ORDERS_DATA_BY_ORDER_DATE_GENERAL)",
+    report_type="GET_FLAT_FILE_ALL_ORDERS_DATA_BY_ORDER_DATE_GENERAL",
+    date_column="purchase_date",
+    max_window_days=30,
+    only_known_columns=True,
+    columns=(
+        Column("amazon_order_id", "amazon-order-id"),
+        Column("merchant_order_id", "merchant-order-id", required=False),
+        Column("purchase_date", "purchase-date", TIMESTAMP),
+        Column("last_updated_date", "last-updated-date", TIMESTAMP),
+        Column("order_status", "order-status"),
+        Column("fulfillment_channel", "fulfillment-channel"),
+        Column("sales_channel", "sales-channel", nullable=True),
+        Column("order_channel", "order-channel", required=False),
+        Column("ship_service_level", "ship-service-level", required=False),
+        Column("product_name", "product-name", required=False),
+        Column("sku", "sku"),
+        Column("asin", "asin", required=False),
+        Column("order_item_id", "order-item-id", required=False),
+        Column("item_status", "item-status"),
+        Column("quantity", "quantity", INT),
+        Column("currency", "currency", nullable=True),
+        Column("item_price", "item-price", LOCAL_DECIMAL, nullable=True),
+        Column("item_tax", "item-tax", LOCAL_DECIMAL, required=False),
+        Column("shipping_price", "shipping-price", LOCAL_DECIMAL, required=False),
+        Column("shipping_tax", "shipping-tax", LOCAL_DECIMAL, required=False),
+        Column("gift_wrap_price", "gift-wrap-price", LOCAL_DECIMAL, required=False),
+        Column("gift_wrap_tax", "gift-wrap-tax", LOCAL_DECIMAL, required=False),
+        Column("item_promotion_discount", "item-promotion-discount", LOCAL_DECIMAL, required=False),
+        Column("ship_promotion_discount", "ship-promotion-discount", LOCAL_DECIMAL, required=False),
+        Column("promotion_ids", "promotion-ids", required=False),
+        Column("is_business_order", "is-business-order", required=False),
+        Column("purchase_order_number", "purchase-order-number", required=False),
+        Column("price_designation", "price-designation", required=False),
+        Column(
+            "signature_confirmation_recommended",
+            "signature-confirmation-recommended",
+            required=False,
+        ),
+    ),
+    natural_key=("amazon_order_id", "sku"),
+)
+
+# §1.9. The help page calls the first column `removal-date`. One removal order can ship in
+# several parcels (carriers/tracking numbers).
+REMOVAL_SHIPMENTS = DocumentSpec(
+    source="removal_shipments",
+    title="Removal shipment detail (GET_FBA_FULFILLMENT_REMOVAL_SHIPMENT_DETAIL_DATA)",
+    report_type="GET_FBA_FULFILLMENT_REMOVAL_SHIPMENT_DETAIL_DATA",
+    date_column="shipment_date",
+    columns=(
+        Column("request_date", "request-date", TIMESTAMP, aliases=("removal-date",)),
+        Column("order_id", "order-id", aliases=("removal-order-id",)),
+        Column("shipment_date", "shipment-date", TIMESTAMP),
+        Column("sku", "sku", required=False),
+        Column("fnsku", "fnsku"),
+        Column("disposition", "disposition"),
+        Column("shipped_quantity", "shipped-quantity", INT),
+        Column("carrier", "carrier", nullable=True),
+        Column("tracking_number", "tracking-number", nullable=True),
+        Column("removal_order_type", "removal-order-type"),
+    ),
+    natural_key=("order_id", "fnsku", "sku", "disposition", "carrier", "tracking_number"),
+)
+
+# §1.10. Columns differ by marketplace: the EU file's `expected-domestic-fulfilment-fee-per-unit`
+# is the US `expected-fulfillment-fee-per-unit`. Amounts may be localised (EU): LOCAL_DECIMAL.
+# A snapshot per SKU, refreshed every 72 h: latest snapshot per SKU and currency.
+_FEE = LOCAL_DECIMAL
+FEE_PREVIEW = DocumentSpec(
+    source="fee_preview",
+    title="Fee preview (GET_FBA_ESTIMATED_FBA_FEES_TXT_DATA)",
+    report_type="GET_FBA_ESTIMATED_FBA_FEES_TXT_DATA",
+    columns=(
+        Column("sku", "sku", aliases=("seller-sku",)),
+        Column("fnsku", "fnsku"),
+        Column("asin", "asin"),
+        Column("amazon_store", "amazon-store", required=False),
+        Column("product_name", "product-name", required=False),
+        Column("product_group", "product-group", required=False),
+        Column("brand", "brand", required=False),
+        Column("fulfilled_by", "fulfilled-by", required=False),
+        Column("has_local_inventory", "has-local-inventory", required=False),
+        Column("your_price", "your-price", _FEE, required=False),
+        Column("sales_price", "sales-price", _FEE, required=False),
+        Column("longest_side", "longest-side", _FEE, required=False),
+        Column("median_side", "median-side", _FEE, required=False),
+        Column("shortest_side", "shortest-side", _FEE, required=False),
+        Column("length_and_girth", "length-and-girth", _FEE, required=False),
+        Column("unit_of_dimension", "unit-of-dimension", required=False),
+        Column("item_package_weight", "item-package-weight", _FEE, required=False),
+        Column("unit_of_weight", "unit-of-weight", required=False),
+        Column("product_size_tier", "product-size-tier", required=False),
+        Column("product_size_weight_band", "product-size-weight-band", required=False),
+        Column("currency", "currency"),
+        Column("estimated_fee_total", "estimated-fee-total", _FEE, nullable=True),
+        Column(
+            "estimated_referral_fee_per_unit",
+            "estimated-referral-fee-per-unit",
+            _FEE,
+            required=False,
+        ),
+        Column(
+            "estimated_variable_closing_fee", "estimated-variable-closing-fee", _FEE, required=False
+        ),
+        Column(
+            "estimated_order_handling_fee_per_order",
+            "estimated-order-handling-fee-per-order",
+            _FEE,
+            required=False,
+        ),
+        Column(
+            "estimated_pick_pack_fee_per_unit",
+            "estimated-pick-pack-fee-per-unit",
+            _FEE,
+            required=False,
+        ),
+        Column(
+            "estimated_weight_handling_fee_per_unit",
+            "estimated-weight-handling-fee-per-unit",
+            _FEE,
+            required=False,
+        ),
+        Column(
+            "expected_fulfillment_fee_per_unit",
+            "expected-fulfillment-fee-per-unit",
+            _FEE,
+            aliases=("expected-domestic-fulfilment-fee-per-unit",),
+            nullable=True,
+        ),
+        *(
+            Column(
+                f"expected_efn_fulfilment_fee_per_unit_{cc}",
+                f"expected-efn-fulfilment-fee-per-unit-{cc}",
+                _FEE,
+                required=False,
+            )
+            for cc in ("uk", "de", "fr", "it", "es", "se")
+        ),
+        Column(
+            "estimated_future_fee",
+            "estimated-future-fee (Current Selling on Amazon + Future Fulfillment fees)",
+            _FEE,
+            required=False,
+        ),
+        Column(
+            "estimated_future_order_handling_fee_per_order",
+            "estimated-future-order-handling-fee-per-order",
+            _FEE,
+            required=False,
+        ),
+        Column(
+            "estimated_future_pick_pack_fee_per_unit",
+            "estimated-future-pick-pack-fee-per-unit",
+            _FEE,
+            required=False,
+        ),
+        Column(
+            "estimated_future_weight_handling_fee_per_unit",
+            "estimated-future-weight-handling-fee-per-unit",
+            _FEE,
+            required=False,
+        ),
+        Column(
+            "expected_future_fulfillment_fee_per_unit",
+            "expected-future-fulfillment-fee-per-unit",
+            _FEE,
+            required=False,
+        ),
+        Column(
+            "estimated_future_referral_fee_per_unit",
+            "estimated-future-referral-fee-per-unit",
+            _FEE,
+            required=False,
+        ),
+        Column("current_fee_category", "current-fee-category", required=False),
+        Column("future_fee_category", "future-fee-category", required=False),
+        # Format UNCONFIRMED: kept as the text Amazon sent.
+        Column(
+            "future_fee_category_effective_date",
+            "future-fee-category-effective-date",
+            required=False,
+        ),
+    ),
+    natural_key=("sku", "fnsku", "asin", "currency", "amazon_store"),
+)
+
+# §1.11. Columns drift (Airbyte changed the schema in 2024): only what a storage-fee rule needs
+# is required; everything else is optional. month_of_charge format UNCONFIRMED (YYYY-MM likely):
+# MONTH accepts YYYY-MM, YYYY-MM-DD and MM/YYYY. Estimates are revised: latest snapshot.
+STORAGE_FEES = DocumentSpec(
+    source="storage_fees",
+    title="Monthly storage fees (GET_FBA_STORAGE_FEE_CHARGES_DATA)",
+    report_type="GET_FBA_STORAGE_FEE_CHARGES_DATA",
+    date_column="month_of_charge",
+    columns=(
+        Column("asin", "asin"),
+        Column("fnsku", "fnsku"),
+        Column("sku", "sku", required=False),
+        Column("product_name", "product_name", required=False),
+        Column("fulfillment_center", "fulfillment_center"),
+        Column("country_code", "country_code", required=False),
+        Column("longest_side", "longest_side", LOCAL_DECIMAL, required=False),
+        Column("median_side", "median_side", LOCAL_DECIMAL, required=False),
+        Column("shortest_side", "shortest_side", LOCAL_DECIMAL, required=False),
+        Column("measurement_units", "measurement_units", required=False),
+        Column("weight", "weight", LOCAL_DECIMAL, required=False),
+        Column("weight_units", "weight_units", required=False),
+        Column("item_volume", "item_volume", LOCAL_DECIMAL),
+        Column("volume_units", "volume_units", required=False),
+        Column("product_size_tier", "product_size_tier", required=False),
+        Column("average_quantity_on_hand", "average_quantity_on_hand", LOCAL_DECIMAL),
+        Column(
+            "average_quantity_pending_removal",
+            "average_quantity_pending_removal",
+            LOCAL_DECIMAL,
+            required=False,
+        ),
+        Column(
+            "estimated_total_item_volume",
+            "estimated_total_item_volume",
+            LOCAL_DECIMAL,
+            required=False,
+        ),
+        Column("month_of_charge", "month_of_charge", MONTH),
+        Column("storage_rate", "storage_rate", LOCAL_DECIMAL),
+        Column("currency", "currency"),
+        Column("estimated_monthly_storage_fee", "estimated_monthly_storage_fee", LOCAL_DECIMAL),
+        Column("dangerous_goods_storage_type", "dangerous_goods_storage_type", required=False),
+        Column(
+            "eligible_for_inventory_discount", "eligible_for_inventory_discount", required=False
+        ),
+        Column(
+            "qualifies_for_inventory_discount", "qualifies_for_inventory_discount", required=False
+        ),
+        Column(
+            "total_incentive_fee_amount",
+            "total_incentive_fee_amount",
+            LOCAL_DECIMAL,
+            required=False,
+        ),
+        Column("breakdown_incentive_fee_amount", "breakdown_incentive_fee_amount", required=False),
+        Column(
+            "average_quantity_customer_orders",
+            "average_quantity_customer_orders",
+            LOCAL_DECIMAL,
+            required=False,
+        ),
+        # Ratio and its units: format UNCONFIRMED, kept as text.
+        Column("storage_utilization_ratio", "storage_utilization_ratio", required=False),
+        Column(
+            "storage_utilization_ratio_units", "storage_utilization_ratio_units", required=False
+        ),
+        Column("base_rate", "base_rate", LOCAL_DECIMAL, required=False),
+        Column(
+            "utilization_surcharge_rate",
+            "utilization_surcharge_rate",
+            LOCAL_DECIMAL,
+            required=False,
+        ),
+        Column("avg_qty_for_sus", "avg_qty_for_sus", LOCAL_DECIMAL, required=False),
+        Column("est_vol_for_sus", "est_vol_for_sus", LOCAL_DECIMAL, required=False),
+        Column("est_base_msf", "est_base_msf", LOCAL_DECIMAL, required=False),
+        Column("est_sus", "est_sus", LOCAL_DECIMAL, required=False),
+    ),
+    natural_key=("month_of_charge", "asin", "fnsku", "fulfillment_center", "country_code"),
+)
+
+# §1.12. One row per amount component; the first data row is the settlement's summary row
+# (settlement-id, dates, total-amount, currency only), which lands like any other row
+# (transaction columns empty) and is flagged by staging. Dates and amounts are localised: decided
+# per document from the values seen. A settlement is immutable once closed: re-downloads replace
+# it whole (natural key: the settlement).
+_LTS = LOCAL_TIMESTAMP
+SETTLEMENTS = DocumentSpec(
+    source="settlements",
+    title="Settlement report V2 (GET_V2_SETTLEMENT_REPORT_DATA_FLAT_FILE_V2)",
+    report_type="GET_V2_SETTLEMENT_REPORT_DATA_FLAT_FILE_V2",
+    date_column="posted_date",
+    columns=(
+        Column("settlement_id", "settlement-id"),
+        Column("settlement_start_date", "settlement-start-date", _LTS, nullable=True),
+        Column("settlement_end_date", "settlement-end-date", _LTS, nullable=True),
+        Column("deposit_date", "deposit-date", _LTS, nullable=True),
+        Column("total_amount", "total-amount", LOCAL_DECIMAL, nullable=True),
+        Column("currency", "currency", nullable=True),
+        Column("transaction_type", "transaction-type", nullable=True),
+        Column("order_id", "order-id", nullable=True),
+        Column("merchant_order_id", "merchant-order-id", required=False),
+        Column("adjustment_id", "adjustment-id", required=False),
+        Column("shipment_id", "shipment-id", required=False),
+        Column("marketplace_name", "marketplace-name", required=False),
+        Column("amount_type", "amount-type", nullable=True),
+        Column("amount_description", "amount-description", nullable=True),
+        Column("amount", "amount", LOCAL_DECIMAL, nullable=True),
+        Column("fulfillment_id", "fulfillment-id", required=False),
+        Column("posted_date", "posted-date", _LTS, nullable=True),
+        Column("posted_date_time", "posted-date-time", _LTS, required=False),
+        Column("order_item_code", "order-item-code", required=False),
+        Column("merchant_order_item_id", "merchant-order-item-id", required=False),
+        Column("merchant_adjustment_item_id", "merchant-adjustment-item-id", required=False),
+        Column("sku", "sku", nullable=True),
+        Column("quantity_purchased", "quantity-purchased", INT, required=False),
+        Column("promotion_id", "promotion-id", required=False),
+    ),
+    natural_key=("settlement_id",),
+)
+
 # The seller-maintained product master (DESIGN.md contract): sku,unit_cost,currency and
 # optionally dimensions. Human input: it lands in state/, not in the rebuildable landing zone.
 PRODUCT_MASTER = DocumentSpec(
@@ -190,19 +644,55 @@ PRODUCT_MASTER = DocumentSpec(
     natural_key=("sku",),
 )
 
-SPECS: tuple[DocumentSpec, ...] = (LEDGER_DETAIL, REIMBURSEMENTS, REMOVAL_ORDERS, PRODUCT_MASTER)
+SPECS: tuple[DocumentSpec, ...] = (
+    LEDGER_DETAIL,
+    LEDGER_SUMMARY,
+    REIMBURSEMENTS,
+    CUSTOMER_RETURNS,
+    FULFILLED_SHIPMENTS,
+    ALL_ORDERS,
+    REMOVAL_ORDERS,
+    REMOVAL_SHIPMENTS,
+    FEE_PREVIEW,
+    STORAGE_FEES,
+    SETTLEMENTS,
+    PRODUCT_MASTER,
+)
 BY_SOURCE = {s.source: s for s in SPECS}
 BY_REPORT_TYPE = {s.report_type: s for s in SPECS if s.report_type}
 
 
 def detect(headers: list[str]) -> DocumentSpec | None:
     """The spec whose required columns are all in `headers`; the best-covered one when several
-    qualify. None when nothing fits."""
-    present = {header_key(h) for h in headers}
-    best: tuple[int, DocumentSpec] | None = None
+    qualify (most of the file's headers explained, then the larger share of the spec's own
+    columns present). None when nothing fits.
+
+    Several reports share column names (removal order detail, removal shipment detail and the
+    order reports all have order ids, sku, dates...); required columns are chosen so that each
+    report's own header satisfies only its spec (tests/extractors/test_report_types.py)."""
+    keys = [header_key(h) for h in headers]
+    present = set(keys)
+    best: tuple[tuple[int, float], DocumentSpec] | None = None
     for spec in SPECS:
         if all(c.header_keys() & present for c in spec.required):
-            score = sum(1 for c in spec.columns if c.header_keys() & present)
+            known = set().union(*(c.header_keys() for c in spec.columns))
+            explained = sum(1 for k in keys if k in known)
+            covered = sum(1 for c in spec.columns if c.header_keys() & present) / len(spec.columns)
+            score = (explained, covered)
             if best is None or score > best[0]:
                 best = (score, spec)
     return best[1] if best else None
+
+
+def nearest(headers: list[str]) -> tuple[DocumentSpec, list[Column]] | None:
+    """For a header no spec accepts: the spec it most likely was meant to be (at least half of
+    that spec's required columns present) and the required columns it lacks, so the error can
+    name them. None when nothing is close."""
+    present = {header_key(h) for h in headers}
+    best: tuple[float, DocumentSpec, list[Column]] | None = None
+    for spec in SPECS:
+        missing = [c for c in spec.required if not c.header_keys() & present]
+        share = 1 - len(missing) / len(spec.required)
+        if missing and share >= 0.5 and (best is None or share > best[0]):
+            best = (share, spec, missing)
+    return (best[1], best[2]) if best else None

@@ -14,10 +14,18 @@ import pandera.pandas as pa
 from pandera.typing import Series
 
 from extractors.reports.catalog import (
+    ALL_ORDERS,
+    CUSTOMER_RETURNS,
+    FEE_PREVIEW,
+    FULFILLED_SHIPMENTS,
     LEDGER_DETAIL,
+    LEDGER_SUMMARY,
     PRODUCT_MASTER,
     REIMBURSEMENTS,
     REMOVAL_ORDERS,
+    REMOVAL_SHIPMENTS,
+    SETTLEMENTS,
+    STORAGE_FEES,
 )
 
 # amazon-reports.md §1.1 (confirmed by [S3] and [S10 #4747]).
@@ -31,8 +39,34 @@ LEDGER_EVENT_TYPES = (
 )
 
 
+# amazon-reports.md §1.4 (help pages [S7]; EXPIRED from 3p fixtures). Upper snake in files;
+# compared case- and space-insensitively.
+RETURN_DISPOSITIONS = (
+    "SELLABLE",
+    "DAMAGED",
+    "CARRIER_DAMAGED",
+    "CUSTOMER_DAMAGED",
+    "DEFECTIVE",
+    "DISTRIBUTOR_DAMAGED",
+    "EXPIRED",
+)
+# §1.8: Return, Disposal (help page), Liquidations (3p). Compared case-insensitively, singular or
+# plural.
+REMOVAL_ORDER_TYPES = ("return", "disposal", "liquidation")
+
+
 def _decimal_or_null(s: pd.Series) -> pd.Series:
     return s.map(lambda v: v is None or isinstance(v, Decimal))
+
+
+def _utc() -> dict:
+    return {"dtype_kwargs": {"unit": "ns", "tz": "UTC"}}
+
+
+def _removal_order_type(s: pd.Series) -> pd.Series:
+    return s.map(
+        lambda v: isinstance(v, str) and v.strip().lower().removesuffix("s") in REMOVAL_ORDER_TYPES
+    )
 
 
 class LedgerDetail(pa.DataFrameModel):
@@ -86,9 +120,9 @@ class Reimbursements(pa.DataFrameModel):
 
 
 class RemovalOrders(pa.DataFrameModel):
-    """§1.8. order-type and order-status value sets are UNCONFIRMED beyond the help page
-    (Return/Disposal, plus Liquidations; Pending/Completed/Cancelled…): not restricted here, the
-    rules compare them case-insensitively."""
+    """§1.8. order-type: Return, Disposal or Liquidations, checked case-insensitively (singular
+    or plural). order-status is UNCONFIRMED beyond the help page (Pending/Completed/Cancelled…):
+    not restricted here, the rules compare it case-insensitively."""
 
     request_date: Series[pd.DatetimeTZDtype] = pa.Field(dtype_kwargs={"unit": "ns", "tz": "UTC"})
     order_id: Series[str] = pa.Field(str_length={"min_value": 1})
@@ -114,8 +148,338 @@ class RemovalOrders(pa.DataFrameModel):
     def _decimals(cls, s: pd.Series) -> pd.Series:
         return _decimal_or_null(s)
 
+    @pa.check("order_type", name="Return, Disposal or Liquidations")
+    def _order_type(cls, s: pd.Series) -> pd.Series:
+        return _removal_order_type(s)
+
     class Config:
         strict = "filter"
+
+
+class LedgerSummary(pa.DataFrameModel):
+    """§1.2. Counts are signed as Amazon sends them (sign conventions of Lost/Damaged are not
+    documented): not restricted."""
+
+    date: Series[pa.DateTime]
+    date_granularity: Series[str] = pa.Field(isin=("month", "day"))
+    fnsku: Series[str] = pa.Field(str_length={"min_value": 1})
+    asin: Series[str] = pa.Field(nullable=True)
+    msku: Series[str] = pa.Field(str_length={"min_value": 1})
+    title: Series[str] = pa.Field(nullable=True)
+    disposition: Series[str] = pa.Field(str_length={"min_value": 1})
+    starting_warehouse_balance: Series[pd.Int64Dtype]
+    in_transit_between_warehouses: Series[pd.Int64Dtype] = pa.Field(nullable=True)
+    receipts: Series[pd.Int64Dtype] = pa.Field(nullable=True)
+    customer_shipments: Series[pd.Int64Dtype] = pa.Field(nullable=True)
+    customer_returns: Series[pd.Int64Dtype] = pa.Field(nullable=True)
+    vendor_returns: Series[pd.Int64Dtype] = pa.Field(nullable=True)
+    warehouse_transfer_in_out: Series[pd.Int64Dtype] = pa.Field(nullable=True)
+    found: Series[pd.Int64Dtype] = pa.Field(nullable=True)
+    lost: Series[pd.Int64Dtype] = pa.Field(nullable=True)
+    damaged: Series[pd.Int64Dtype] = pa.Field(nullable=True)
+    disposed: Series[pd.Int64Dtype] = pa.Field(nullable=True)
+    other_events: Series[pd.Int64Dtype] = pa.Field(nullable=True)
+    ending_warehouse_balance: Series[pd.Int64Dtype]
+    unknown_events: Series[pd.Int64Dtype] = pa.Field(nullable=True)
+    location: Series[str] = pa.Field(str_length={"min_value": 1})
+    store: Series[str] = pa.Field(nullable=True)
+
+    class Config:
+        strict = "filter"
+
+
+class CustomerReturns(pa.DataFrameModel):
+    """§1.4. detailed-disposition is checked against the values the help pages confirm; status
+    and reason sets are UNCONFIRMED (not restricted)."""
+
+    return_date: Series[pd.DatetimeTZDtype] = pa.Field(**_utc())
+    order_id: Series[str] = pa.Field(str_length={"min_value": 1})
+    sku: Series[str] = pa.Field(str_length={"min_value": 1})
+    asin: Series[str] = pa.Field(nullable=True)
+    fnsku: Series[str] = pa.Field(str_length={"min_value": 1})
+    product_name: Series[str] = pa.Field(nullable=True)
+    quantity: Series[pd.Int64Dtype] = pa.Field(ge=0)
+    fulfillment_center_id: Series[str] = pa.Field(nullable=True)
+    detailed_disposition: Series[str]
+    reason: Series[str] = pa.Field(nullable=True)
+    status: Series[str] = pa.Field(nullable=True)
+    license_plate_number: Series[str] = pa.Field(nullable=True)
+    customer_comments: Series[str] = pa.Field(nullable=True)
+
+    @pa.check("detailed_disposition", name="known detailed-disposition")
+    def _disposition(cls, s: pd.Series) -> pd.Series:
+        return s.map(
+            lambda v: (
+                isinstance(v, str) and v.strip().upper().replace(" ", "_") in RETURN_DISPOSITIONS
+            )
+        )
+
+    class Config:
+        strict = "filter"
+
+
+_MONEY_SHIPMENT = (
+    "item_price",
+    "item_tax",
+    "shipping_price",
+    "shipping_tax",
+    "gift_wrap_price",
+    "gift_wrap_tax",
+    "item_promotion_discount",
+    "ship_promotion_discount",
+)
+
+
+class FulfilledShipments(pa.DataFrameModel):
+    """§1.6, without any buyer column (the spec stores none)."""
+
+    amazon_order_id: Series[str] = pa.Field(str_length={"min_value": 1})
+    merchant_order_id: Series[str] = pa.Field(nullable=True)
+    shipment_id: Series[str] = pa.Field(str_length={"min_value": 1})
+    shipment_item_id: Series[str] = pa.Field(str_length={"min_value": 1})
+    amazon_order_item_id: Series[str] = pa.Field(str_length={"min_value": 1})
+    merchant_order_item_id: Series[str] = pa.Field(nullable=True)
+    purchase_date: Series[pd.DatetimeTZDtype] = pa.Field(**_utc())
+    payments_date: Series[pd.DatetimeTZDtype] = pa.Field(nullable=True, **_utc())
+    shipment_date: Series[pd.DatetimeTZDtype] = pa.Field(**_utc())
+    reporting_date: Series[pd.DatetimeTZDtype] = pa.Field(nullable=True, **_utc())
+    sku: Series[str] = pa.Field(str_length={"min_value": 1})
+    product_name: Series[str] = pa.Field(nullable=True)
+    quantity_shipped: Series[pd.Int64Dtype] = pa.Field(ge=0)
+    currency: Series[str] = pa.Field(nullable=True, str_matches=r"^[A-Z]{3}$")
+    item_price: Series[object] = pa.Field(nullable=True)
+    item_tax: Series[object] = pa.Field(nullable=True)
+    shipping_price: Series[object] = pa.Field(nullable=True)
+    shipping_tax: Series[object] = pa.Field(nullable=True)
+    gift_wrap_price: Series[object] = pa.Field(nullable=True)
+    gift_wrap_tax: Series[object] = pa.Field(nullable=True)
+    item_promotion_discount: Series[object] = pa.Field(nullable=True)
+    ship_promotion_discount: Series[object] = pa.Field(nullable=True)
+    ship_service_level: Series[str] = pa.Field(nullable=True)
+    carrier: Series[str] = pa.Field(nullable=True)
+    estimated_arrival_date: Series[pd.DatetimeTZDtype] = pa.Field(nullable=True, **_utc())
+    fulfillment_center_id: Series[str] = pa.Field(str_length={"min_value": 1})
+    fulfillment_channel: Series[str] = pa.Field(nullable=True)
+    sales_channel: Series[str] = pa.Field(nullable=True)
+    points_granted: Series[pd.Int64Dtype] = pa.Field(nullable=True)
+
+    @pa.check(*_MONEY_SHIPMENT, name="decimal")
+    def _decimals(cls, s: pd.Series) -> pd.Series:
+        return _decimal_or_null(s)
+
+    class Config:
+        strict = "filter"
+
+
+class AllOrders(pa.DataFrameModel):
+    """§1.7. order-status / item-status / fulfillment-channel value sets are UNCONFIRMED (not
+    restricted)."""
+
+    amazon_order_id: Series[str] = pa.Field(str_length={"min_value": 1})
+    merchant_order_id: Series[str] = pa.Field(nullable=True)
+    purchase_date: Series[pd.DatetimeTZDtype] = pa.Field(**_utc())
+    last_updated_date: Series[pd.DatetimeTZDtype] = pa.Field(**_utc())
+    order_status: Series[str] = pa.Field(str_length={"min_value": 1})
+    fulfillment_channel: Series[str] = pa.Field(str_length={"min_value": 1})
+    sales_channel: Series[str] = pa.Field(nullable=True)
+    order_channel: Series[str] = pa.Field(nullable=True)
+    ship_service_level: Series[str] = pa.Field(nullable=True)
+    product_name: Series[str] = pa.Field(nullable=True)
+    sku: Series[str] = pa.Field(str_length={"min_value": 1})
+    asin: Series[str] = pa.Field(nullable=True)
+    order_item_id: Series[str] = pa.Field(nullable=True)
+    item_status: Series[str] = pa.Field(str_length={"min_value": 1})
+    quantity: Series[pd.Int64Dtype] = pa.Field(ge=0)
+    currency: Series[str] = pa.Field(nullable=True, str_matches=r"^[A-Z]{3}$")
+    item_price: Series[object] = pa.Field(nullable=True)
+    item_tax: Series[object] = pa.Field(nullable=True)
+    shipping_price: Series[object] = pa.Field(nullable=True)
+    shipping_tax: Series[object] = pa.Field(nullable=True)
+    gift_wrap_price: Series[object] = pa.Field(nullable=True)
+    gift_wrap_tax: Series[object] = pa.Field(nullable=True)
+    item_promotion_discount: Series[object] = pa.Field(nullable=True)
+    ship_promotion_discount: Series[object] = pa.Field(nullable=True)
+    promotion_ids: Series[str] = pa.Field(nullable=True)
+    is_business_order: Series[str] = pa.Field(nullable=True)
+    purchase_order_number: Series[str] = pa.Field(nullable=True)
+    price_designation: Series[str] = pa.Field(nullable=True)
+    signature_confirmation_recommended: Series[str] = pa.Field(nullable=True)
+
+    @pa.check(*_MONEY_SHIPMENT, name="decimal")
+    def _decimals(cls, s: pd.Series) -> pd.Series:
+        return _decimal_or_null(s)
+
+    class Config:
+        strict = "filter"
+
+
+class RemovalShipments(pa.DataFrameModel):
+    """§1.9. removal-order-type checked like the removal order detail's order-type."""
+
+    request_date: Series[pd.DatetimeTZDtype] = pa.Field(**_utc())
+    order_id: Series[str] = pa.Field(str_length={"min_value": 1})
+    shipment_date: Series[pd.DatetimeTZDtype] = pa.Field(**_utc())
+    sku: Series[str] = pa.Field(nullable=True)
+    fnsku: Series[str] = pa.Field(str_length={"min_value": 1})
+    disposition: Series[str] = pa.Field(str_length={"min_value": 1})
+    shipped_quantity: Series[pd.Int64Dtype] = pa.Field(ge=0)
+    carrier: Series[str] = pa.Field(nullable=True)
+    tracking_number: Series[str] = pa.Field(nullable=True)
+    removal_order_type: Series[str]
+
+    @pa.check("removal_order_type", name="Return, Disposal or Liquidations")
+    def _order_type(cls, s: pd.Series) -> pd.Series:
+        return _removal_order_type(s)
+
+    class Config:
+        strict = "filter"
+
+
+class FeePreview(pa.DataFrameModel):
+    """§1.10, US and EU variants on the same canonical columns (the EU
+    expected-domestic-fulfilment-fee-per-unit is expected_fulfillment_fee_per_unit)."""
+
+    sku: Series[str] = pa.Field(str_length={"min_value": 1})
+    fnsku: Series[str] = pa.Field(str_length={"min_value": 1})
+    asin: Series[str] = pa.Field(str_length={"min_value": 1})
+    amazon_store: Series[str] = pa.Field(nullable=True)
+    product_name: Series[str] = pa.Field(nullable=True)
+    product_group: Series[str] = pa.Field(nullable=True)
+    brand: Series[str] = pa.Field(nullable=True)
+    fulfilled_by: Series[str] = pa.Field(nullable=True)
+    has_local_inventory: Series[str] = pa.Field(nullable=True)
+    your_price: Series[object] = pa.Field(nullable=True)
+    sales_price: Series[object] = pa.Field(nullable=True)
+    longest_side: Series[object] = pa.Field(nullable=True)
+    median_side: Series[object] = pa.Field(nullable=True)
+    shortest_side: Series[object] = pa.Field(nullable=True)
+    length_and_girth: Series[object] = pa.Field(nullable=True)
+    unit_of_dimension: Series[str] = pa.Field(nullable=True)
+    item_package_weight: Series[object] = pa.Field(nullable=True)
+    unit_of_weight: Series[str] = pa.Field(nullable=True)
+    product_size_tier: Series[str] = pa.Field(nullable=True)
+    product_size_weight_band: Series[str] = pa.Field(nullable=True)
+    currency: Series[str] = pa.Field(str_matches=r"^[A-Z]{3}$")
+    estimated_fee_total: Series[object] = pa.Field(nullable=True)
+    estimated_referral_fee_per_unit: Series[object] = pa.Field(nullable=True)
+    estimated_variable_closing_fee: Series[object] = pa.Field(nullable=True)
+    estimated_order_handling_fee_per_order: Series[object] = pa.Field(nullable=True)
+    estimated_pick_pack_fee_per_unit: Series[object] = pa.Field(nullable=True)
+    estimated_weight_handling_fee_per_unit: Series[object] = pa.Field(nullable=True)
+    expected_fulfillment_fee_per_unit: Series[object] = pa.Field(nullable=True)
+    expected_efn_fulfilment_fee_per_unit_uk: Series[object] = pa.Field(nullable=True)
+    expected_efn_fulfilment_fee_per_unit_de: Series[object] = pa.Field(nullable=True)
+    expected_efn_fulfilment_fee_per_unit_fr: Series[object] = pa.Field(nullable=True)
+    expected_efn_fulfilment_fee_per_unit_it: Series[object] = pa.Field(nullable=True)
+    expected_efn_fulfilment_fee_per_unit_es: Series[object] = pa.Field(nullable=True)
+    expected_efn_fulfilment_fee_per_unit_se: Series[object] = pa.Field(nullable=True)
+    estimated_future_fee: Series[object] = pa.Field(nullable=True)
+    estimated_future_order_handling_fee_per_order: Series[object] = pa.Field(nullable=True)
+    estimated_future_pick_pack_fee_per_unit: Series[object] = pa.Field(nullable=True)
+    estimated_future_weight_handling_fee_per_unit: Series[object] = pa.Field(nullable=True)
+    expected_future_fulfillment_fee_per_unit: Series[object] = pa.Field(nullable=True)
+    estimated_future_referral_fee_per_unit: Series[object] = pa.Field(nullable=True)
+    current_fee_category: Series[str] = pa.Field(nullable=True)
+    future_fee_category: Series[str] = pa.Field(nullable=True)
+    future_fee_category_effective_date: Series[str] = pa.Field(nullable=True)
+
+    @pa.check(
+        "your_price",
+        "sales_price",
+        "longest_side",
+        "median_side",
+        "shortest_side",
+        "length_and_girth",
+        "item_package_weight",
+        "estimated_fee_total",
+        "estimated_referral_fee_per_unit",
+        "estimated_variable_closing_fee",
+        "estimated_order_handling_fee_per_order",
+        "estimated_pick_pack_fee_per_unit",
+        "estimated_weight_handling_fee_per_unit",
+        "expected_fulfillment_fee_per_unit",
+        "expected_efn_fulfilment_fee_per_unit_uk",
+        "expected_efn_fulfilment_fee_per_unit_de",
+        "expected_efn_fulfilment_fee_per_unit_fr",
+        "expected_efn_fulfilment_fee_per_unit_it",
+        "expected_efn_fulfilment_fee_per_unit_es",
+        "expected_efn_fulfilment_fee_per_unit_se",
+        "estimated_future_fee",
+        "estimated_future_order_handling_fee_per_order",
+        "estimated_future_pick_pack_fee_per_unit",
+        "estimated_future_weight_handling_fee_per_unit",
+        "expected_future_fulfillment_fee_per_unit",
+        "estimated_future_referral_fee_per_unit",
+        name="decimal",
+    )
+    def _decimals(cls, s: pd.Series) -> pd.Series:
+        return _decimal_or_null(s)
+
+    class Config:
+        strict = "filter"
+
+
+class StorageFees(pa.DataFrameModel):
+    """§1.11: the columns a storage-fee rule needs; the drifting rest is typed by the parser and
+    not checked further."""
+
+    asin: Series[str] = pa.Field(str_length={"min_value": 1})
+    fnsku: Series[str] = pa.Field(str_length={"min_value": 1})
+    fulfillment_center: Series[str] = pa.Field(str_length={"min_value": 1})
+    month_of_charge: Series[pa.DateTime]
+    average_quantity_on_hand: Series[object]
+    item_volume: Series[object]
+    storage_rate: Series[object]
+    currency: Series[str] = pa.Field(str_matches=r"^[A-Z]{3}$")
+    estimated_monthly_storage_fee: Series[object]
+
+    @pa.check("average_quantity_on_hand", "item_volume", name="non-negative decimal")
+    def _non_negative(cls, s: pd.Series) -> pd.Series:
+        return s.map(lambda v: isinstance(v, Decimal) and v >= 0)
+
+    @pa.check("storage_rate", "estimated_monthly_storage_fee", name="decimal")
+    def _money(cls, s: pd.Series) -> pd.Series:
+        return s.map(lambda v: isinstance(v, Decimal))
+
+    class Config:
+        strict = False
+
+
+class Settlements(pa.DataFrameModel):
+    """§1.12. Each row is either the settlement's summary row (total-amount set, no transaction
+    columns) or an amount component (transaction-type and amount set)."""
+
+    settlement_id: Series[str] = pa.Field(str_length={"min_value": 1})
+    settlement_start_date: Series[pd.DatetimeTZDtype] = pa.Field(nullable=True, **_utc())
+    settlement_end_date: Series[pd.DatetimeTZDtype] = pa.Field(nullable=True, **_utc())
+    deposit_date: Series[pd.DatetimeTZDtype] = pa.Field(nullable=True, **_utc())
+    total_amount: Series[object] = pa.Field(nullable=True)
+    currency: Series[str] = pa.Field(nullable=True, str_matches=r"^[A-Z]{3}$")
+    transaction_type: Series[str] = pa.Field(nullable=True)
+    amount_type: Series[str] = pa.Field(nullable=True)
+    amount_description: Series[str] = pa.Field(nullable=True)
+    amount: Series[object] = pa.Field(nullable=True)
+    posted_date: Series[pd.DatetimeTZDtype] = pa.Field(nullable=True, **_utc())
+    posted_date_time: Series[pd.DatetimeTZDtype] = pa.Field(nullable=True, **_utc())
+    quantity_purchased: Series[pd.Int64Dtype] = pa.Field(nullable=True)
+
+    @pa.check("total_amount", "amount", name="decimal")
+    def _decimals(cls, s: pd.Series) -> pd.Series:
+        return _decimal_or_null(s)
+
+    # "field: text": validate() reports the failure on that field.
+    @pa.dataframe_check(
+        name="amount: neither the summary row (total-amount only) nor a transaction "
+        "(transaction-type and amount)",
+        ignore_na=False,
+    )
+    def _row_kind(cls, df: pd.DataFrame) -> pd.Series:
+        summary = df["total_amount"].notna() & df["transaction_type"].isna() & df["amount"].isna()
+        transaction = df["transaction_type"].notna() & df["amount"].notna()
+        return summary | transaction
+
+    class Config:
+        strict = False
 
 
 class ProductMaster(pa.DataFrameModel):
@@ -144,6 +508,14 @@ SCHEMAS: dict[str, type[pa.DataFrameModel]] = {
     REIMBURSEMENTS.source: Reimbursements,
     REMOVAL_ORDERS.source: RemovalOrders,
     PRODUCT_MASTER.source: ProductMaster,
+    LEDGER_SUMMARY.source: LedgerSummary,
+    CUSTOMER_RETURNS.source: CustomerReturns,
+    FULFILLED_SHIPMENTS.source: FulfilledShipments,
+    ALL_ORDERS.source: AllOrders,
+    REMOVAL_SHIPMENTS.source: RemovalShipments,
+    FEE_PREVIEW.source: FeePreview,
+    STORAGE_FEES.source: StorageFees,
+    SETTLEMENTS.source: Settlements,
 }
 
 
@@ -166,6 +538,12 @@ def validate(source: str, frame: pd.DataFrame) -> tuple[pd.DataFrame, list[tuple
         if idx in seen:
             continue
         seen.add(idx)
+        check = str(case.check)
+        if case.schema_context == "DataFrameSchema" and ": " in check:
+            # A row-level check across columns, named "field: what is wrong".
+            fld, what = check.split(": ", 1)
+            failures.append((idx, fld, f"failed check: {what}"))
+            continue
         failures.append(
             (idx, str(case.column), f"failed check {case.check} (value {case.failure_case!r})")
         )

@@ -1,0 +1,94 @@
+-- Settlement report V2 lines, one row per amount component plus the settlement's summary row
+-- (is_summary_row: settlement dates, total_amount and currency only; transaction columns NULL).
+-- A closed settlement does not change: when it arrives in several documents, all rows of the
+-- latest one are kept (latest_document_rows keyed by settlement). Component rows often leave
+-- currency blank: they take the summary row's currency.
+
+with
+
+source as (
+    select * from {{ source('amazon', 'settlements') }}
+),
+
+renamed as (
+    select
+        cast(seller_id as {{ dbt.type_string() }}) as seller_id,
+        cast(settlement_id as {{ dbt.type_string() }}) as settlement_id,
+        settlement_start_date as settlement_start_at,
+        {{ utc_date('settlement_start_date') }} as settlement_start_date,
+        settlement_end_date as settlement_end_at,
+        {{ utc_date('settlement_end_date') }} as settlement_end_date,
+        deposit_date as deposit_at,
+        {{ utc_date('deposit_date') }} as deposit_date,
+        cast(total_amount as decimal(18, 4)) as total_amount,
+        coalesce(
+            upper(trim(currency)),
+            max(upper(trim(currency))) over (
+                partition by seller_id, settlement_id, _source_file
+            )
+        ) as currency,
+        cast(transaction_type as {{ dbt.type_string() }}) as transaction_type,
+        cast(order_id as {{ dbt.type_string() }}) as amazon_order_id,
+        cast(merchant_order_id as {{ dbt.type_string() }}) as merchant_order_id,
+        cast(adjustment_id as {{ dbt.type_string() }}) as adjustment_id,
+        cast(shipment_id as {{ dbt.type_string() }}) as shipment_id,
+        cast(marketplace_name as {{ dbt.type_string() }}) as marketplace_name,
+        cast(amount_type as {{ dbt.type_string() }}) as amount_type,
+        cast(amount_description as {{ dbt.type_string() }}) as amount_description,
+        cast(amount as decimal(18, 4)) as amount,
+        cast(fulfillment_id as {{ dbt.type_string() }}) as fulfillment_id,
+        coalesce(posted_date_time, posted_date) as posted_at,
+        {{ utc_date('coalesce(posted_date, posted_date_time)') }} as posted_date,
+        cast(order_item_code as {{ dbt.type_string() }}) as order_item_code,
+        cast(merchant_order_item_id as {{ dbt.type_string() }}) as merchant_order_item_id,
+        cast(
+            merchant_adjustment_item_id as {{ dbt.type_string() }}
+        ) as merchant_adjustment_item_id,
+        cast(sku as {{ dbt.type_string() }}) as sku,
+        cast(quantity_purchased as {{ dbt.type_bigint() }}) as quantity_purchased,
+        cast(promotion_id as {{ dbt.type_string() }}) as promotion_id,
+        coalesce(transaction_type is null and amount is null, false) as is_summary_row,
+        cast(_source_file as {{ dbt.type_string() }}) as _source_file,
+        cast(_row_number as {{ dbt.type_bigint() }}) as _row_number,
+        cast(_snapshot_at as {{ dbt.type_timestamp() }}) as _snapshot_at
+    from source
+),
+
+latest as (
+    {{ latest_document_rows('renamed', ['seller_id', 'settlement_id']) }}
+)
+
+select
+    seller_id,
+    settlement_id,
+    is_summary_row,
+    settlement_start_at,
+    settlement_start_date,
+    settlement_end_at,
+    settlement_end_date,
+    deposit_at,
+    deposit_date,
+    total_amount,
+    currency,
+    transaction_type,
+    amazon_order_id,
+    merchant_order_id,
+    adjustment_id,
+    shipment_id,
+    marketplace_name,
+    amount_type,
+    amount_description,
+    amount,
+    fulfillment_id,
+    posted_at,
+    posted_date,
+    order_item_code,
+    merchant_order_item_id,
+    merchant_adjustment_item_id,
+    sku,
+    quantity_purchased,
+    promotion_id,
+    _source_file,
+    _row_number,
+    _snapshot_at
+from latest
