@@ -18,6 +18,7 @@ from extractors.spapi.client import SpApiConnection
 
 SANDBOX_ENDPOINT_ENV = "RECLAIM_SANDBOX_ENDPOINT"
 SANDBOX_TOKEN_URL_ENV = "RECLAIM_SANDBOX_TOKEN_URL"
+SANDBOX_RATE_SPEEDUP_ENV = "RECLAIM_SANDBOX_RATE_SPEEDUP"
 
 
 @dataclass
@@ -28,13 +29,24 @@ class Seller:
     region: str | None = None  # NA, EU, FE; None = derive from the data's country
     marketplace_ids: list[str] = field(default_factory=list)
     credentials_env: dict[str, str] = field(default_factory=dict)
-    settings: dict = field(default_factory=dict)
+    settings: dict = field(default_factory=dict)  # "recovery": see orchestration.reporting
+
+    @property
+    def recovery(self):
+        """Recovery settings (fee, cadence, thresholds), validated, defaults for what is unset."""
+        from orchestration.reporting.settings import seller_settings
+
+        return seller_settings(self)
 
     def connection(self, marketplace_id: str | None = None) -> SpApiConnection:
         if self.kind not in ("sp-api", "sandbox"):
             raise ValueError(f"seller {self.seller_id} is not connected to SP-API ({self.kind})")
         endpoint = token_url = None
+        rate_speedup = 1.0
         if self.kind == "sandbox":
+            # The emulator processes reports in milliseconds; pacing at Amazon's real rates
+            # (one createReport a minute after the burst) would only slow the demo down.
+            rate_speedup = float(os.environ.get(SANDBOX_RATE_SPEEDUP_ENV, "1000"))
             endpoint = os.environ.get(SANDBOX_ENDPOINT_ENV)
             token_url = os.environ.get(SANDBOX_TOKEN_URL_ENV)
             if not endpoint or not token_url:
@@ -50,6 +62,7 @@ class Seller:
             client_secret_env=env.get("lwa_client_secret", "LWA_CLIENT_SECRET"),
             endpoint=endpoint,
             token_url=token_url,
+            rate_speedup=rate_speedup,
         )
 
 
@@ -67,6 +80,7 @@ class SellerRegistry:
             raise ValueError(f"{self.path}: not a valid seller registry ({exc})") from exc
         for s in sellers:
             check_seller_id(s.seller_id)
+            s.recovery  # noqa: B018 -- SettingsError (a ValueError) names each bad key
         return sellers
 
     def get(self, seller_id: str) -> Seller | None:

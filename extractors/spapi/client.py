@@ -9,6 +9,7 @@ library's own environment/config-file lookup is switched off so nothing stray le
 
 from __future__ import annotations
 
+import hashlib
 import os
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
@@ -39,6 +40,9 @@ class SpApiConnection:
     endpoint: str | None = None  # e.g. http://127.0.0.1:8123 for the sandbox emulator
     token_url: str | None = None  # e.g. http://127.0.0.1:8123/auth/o2/token
     timeout: float = DEFAULT_TIMEOUT_S
+    # Multiplies Amazon's rate limits in client-side pacing (extractors.spapi.pacing): 1.0 for
+    # Amazon; the sandbox emulator, which runs Amazon's processing in milliseconds, allows more.
+    rate_speedup: float = 1.0
 
     @classmethod
     def from_env(
@@ -50,6 +54,7 @@ class SpApiConnection:
         client_secret_env: str = "LWA_CLIENT_SECRET",
         endpoint: str | None = None,
         token_url: str | None = None,
+        rate_speedup: float = 1.0,
     ) -> SpApiConnection:
         values = {}
         missing = []
@@ -66,7 +71,20 @@ class SpApiConnection:
             raise MissingCredentials(
                 "SP-API credentials missing: set the environment variable(s) " + ", ".join(missing)
             )
-        return cls(marketplace_id=marketplace_id, endpoint=endpoint, token_url=token_url, **values)
+        return cls(
+            marketplace_id=marketplace_id,
+            endpoint=endpoint,
+            token_url=token_url,
+            rate_speedup=rate_speedup,
+            **values,
+        )
+
+    @property
+    def pacing_key(self) -> str:
+        """Amazon meters per selling partner and application: the key for client-side pacing,
+        derived from the credentials without holding them."""
+        digest = hashlib.sha256(f"{self.lwa_app_id}:{self.refresh_token}".encode())
+        return digest.hexdigest()[:16]
 
     @property
     def marketplace(self) -> Marketplaces:

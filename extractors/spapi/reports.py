@@ -23,12 +23,14 @@ from typing import TypeVar
 import httpx
 from sp_api.base import (
     SellingApiForbiddenException,
+    SellingApiNotFoundException,
     SellingApiRequestThrottledException,
     SellingApiServerException,
     SellingApiTemporarilyUnavailableException,
 )
 
 from extractors.spapi.client import SpApiConnection, clear_token_cache, reports_client
+from extractors.spapi.pacing import Pacer, shared_pacer
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -106,6 +108,138 @@ class FetchedReport:
         }
 
 
+class ApiCaller:
+    """Every SP-API call of one extraction: paced per seller and operation, then retried on
+    transient errors (pacing first, so a retry also waits for its token)."""
+
+    def __init__(self, conn: SpApiConnection, retry: RetryPolicy, pacer: Pacer | None = None):
+        self.conn = conn
+        self.retry = retry
+        self.pacer = pacer or shared_pacer()
+
+    def __call__(self, operation: str, fn: Callable[[], T], what: str) -> T:
+        def paced() -> T:
+            self.pacer.wait(self.conn.pacing_key, operation, self.conn.rate_speedup)
+            return fn()
+
+        return self.retry.call(paced, what)
+
+
+def create_report(client, call: ApiCaller, report_type: str, start: datetime, end: datetime) -> str:
+    """createReport for [start, end); the new report id."""
+    return call(
+        "createReport",
+        lambda: _require(
+            client.create_report(
+                reportType=report_type,
+                marketplaceIds=[call.conn.marketplace_id],
+                dataStartTime=start,
+                dataEndTime=end,
+            ).payload,
+            "reportId",
+            "createReport",
+        ),
+        f"createReport {report_type}",
+    )
+
+
+def get_report(client, call: ApiCaller, report_id: str) -> dict | None:
+    """The report's current state; None when Amazon no longer knows it (404: older than its
+    90-day retention, or another account's id)."""
+    try:
+        return call(
+            "getReport",
+            lambda: _checked(client.get_report(report_id).payload, "processingStatus", "getReport"),
+            f"getReport {report_id}",
+        )
+    except SellingApiNotFoundException:
+        return None
+
+
+def find_done_reports(
+    client, call: ApiCaller, report_type: str, created_since: datetime
+) -> list[dict]:
+    """DONE reports of this type created since `created_since` (getReports, all pages; the
+    nextToken goes alone, sp-api-client.md §8.7), newest first."""
+    found: list[dict] = []
+    kwargs: dict = {
+        "reportTypes": report_type,
+        "processingStatuses": "DONE",
+        "createdSince": created_since.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "marketplaceIds": call.conn.marketplace_id,
+        "pageSize": 100,
+    }
+    for _ in range(20):  # bounded: 2,000 reports of one type in the reuse horizon is plenty
+        payload = call(
+            "getReports",
+            lambda kw=kwargs: _checked(client.get_reports(**kw).payload, "reports", "getReports"),
+            f"getReports {report_type}",
+        )
+        found.extend(payload.get("reports") or [])
+        token = payload.get("nextToken")
+        if not token:
+            break
+        kwargs = {"nextToken": token}
+    return found
+
+
+def wait_for_report(
+    client,
+    call: ApiCaller,
+    report_id: str,
+    *,
+    poll_interval_s: float,
+    max_polls: int,
+    first: dict | None = None,
+) -> dict:
+    """Poll getReport until DONE, CANCELLED or FATAL. Raises ReportFailed after `max_polls`
+    (the report keeps running at Amazon; a later run can collect it)."""
+    report = first or {}
+    for poll in range(max_polls):
+        if report.get("processingStatus") in ("DONE", "CANCELLED", "FATAL"):
+            return report
+        if poll:
+            call.retry.sleep(poll_interval_s)
+        fresh = get_report(client, call, report_id)
+        if fresh is None:
+            raise ReportFailed(f"report {report_id} is not known to Amazon (404)")
+        report = fresh
+    if report.get("processingStatus") in ("DONE", "CANCELLED", "FATAL"):
+        return report
+    raise ReportFailed(
+        f"report {report_id} did not finish after {max_polls} polls "
+        f"(last status {report.get('processingStatus')}); the next run collects it"
+    )
+
+
+def collect_report(
+    client, call: ApiCaller, report: dict, report_type: str, start: datetime, end: datetime
+) -> FetchedReport:
+    """A finished report as FetchedReport: the document for DONE, nothing for CANCELLED,
+    ReportFailed with Amazon's error document for FATAL."""
+    report_id = report["reportId"]
+    status = report["processingStatus"]
+    created_time = _parse_time(report.get("createdTime")) or datetime.now(UTC)
+    fetched = FetchedReport(report_type, report_id, status, start, end, created_time)
+    if status == "CANCELLED":
+        log.info("%s %s CANCELLED: no data for %s..%s", report_type, report_id, start, end)
+        return fetched
+    doc_id = report.get("reportDocumentId")
+    if status == "FATAL":
+        detail = ""
+        if doc_id:
+            try:
+                body, _, _ = _download(client, call, doc_id)
+                detail = ": " + body.decode("utf-8", "replace")[:2000]
+            except Exception as exc:  # the error document itself failed: say so
+                detail = f" (error document {doc_id} could not be read: {exc})"
+        raise ReportFailed(f"{report_type} report {report_id} ended FATAL{detail}")
+    if not doc_id:
+        raise ReportFailed(f"{report_type} report {report_id} is DONE without a document id")
+    fetched.document, fetched.charset, fetched.compression = _download(client, call, doc_id)
+    return fetched
+
+
 def fetch_report(
     conn: SpApiConnection,
     report_type: str,
@@ -116,71 +250,27 @@ def fetch_report(
     max_polls: int = 240,
     retry: RetryPolicy | None = None,
 ) -> FetchedReport:
-    retry = retry or RetryPolicy()
+    """Create a report for [start, end), wait for it and download it (no state kept; the
+    extraction in extractors.spapi.extract adds resumption and reuse)."""
+    call = ApiCaller(conn, retry or RetryPolicy())
     start, end = start.astimezone(UTC), end.astimezone(UTC)
     with reports_client(conn) as client:
-        report_id = retry.call(
-            lambda: _require(
-                client.create_report(
-                    reportType=report_type,
-                    marketplaceIds=[conn.marketplace_id],
-                    dataStartTime=start,
-                    dataEndTime=end,
-                ).payload,
-                "reportId",
-                "createReport",
-            ),
-            f"createReport {report_type}",
+        report_id = create_report(client, call, report_type, start, end)
+        report = wait_for_report(
+            client, call, report_id, poll_interval_s=poll_interval_s, max_polls=max_polls
         )
-        report = {}
-        for poll in range(max_polls):
-            report = retry.call(
-                lambda: _checked(
-                    client.get_report(report_id).payload, "processingStatus", "getReport"
-                ),
-                f"getReport {report_id}",
-            )
-            status = report["processingStatus"]
-            if status in ("DONE", "CANCELLED", "FATAL"):
-                break
-            if poll + 1 < max_polls:
-                retry.sleep(poll_interval_s)
-        else:
-            raise ReportFailed(
-                f"{report_type} report {report_id} did not finish after {max_polls} polls "
-                f"(last status {report.get('processingStatus')})"
-            )
-        created_time = _parse_time(report.get("createdTime")) or datetime.now(UTC)
-        fetched = FetchedReport(report_type, report_id, status, start, end, created_time)
-        if status == "CANCELLED":
-            log.info("%s %s CANCELLED: no data for %s..%s", report_type, report_id, start, end)
-            return fetched
-        doc_id = report.get("reportDocumentId")
-        if status == "FATAL":
-            detail = ""
-            if doc_id:
-                try:
-                    body, _, _ = _download(client, doc_id, retry, conn.timeout)
-                    detail = ": " + body.decode("utf-8", "replace")[:2000]
-                except Exception as exc:  # the error document itself failed: say so
-                    detail = f" (error document {doc_id} could not be read: {exc})"
-            raise ReportFailed(f"{report_type} report {report_id} ended FATAL{detail}")
-        if not doc_id:
-            raise ReportFailed(f"{report_type} report {report_id} is DONE without a document id")
-        fetched.document, fetched.charset, fetched.compression = _download(
-            client, doc_id, retry, conn.timeout
-        )
-        return fetched
+        return collect_report(client, call, report, report_type, start, end)
 
 
 def _download(
-    client, doc_id: str, retry: RetryPolicy, timeout: float, url_attempts: int = 3
+    client, call: ApiCaller, doc_id: str, url_attempts: int = 3
 ) -> tuple[bytes, str | None, str | None]:
     """Bytes of the document, its declared charset and compression. Re-asks for a fresh URL when
     the pre-signed one has expired."""
     last_error: Exception | None = None
     for _ in range(url_attempts):
-        meta = retry.call(
+        meta = call(
+            "getReportDocument",
             lambda: _checked(
                 client.get_report_document(doc_id).payload, "url", "getReportDocument"
             ),
@@ -190,13 +280,13 @@ def _download(
         compression = meta.get("compressionAlgorithm")
 
         def get(url=url):
-            with httpx.Client(timeout=timeout, follow_redirects=True) as http:
+            with httpx.Client(timeout=call.conn.timeout, follow_redirects=True) as http:
                 resp = http.get(url)
             if resp.status_code >= 500:
                 raise httpx.RemoteProtocolError(f"document host answered {resp.status_code}")
             return resp
 
-        resp = retry.call(get, f"download {doc_id}")
+        resp = call.retry.call(get, f"download {doc_id}")
         if resp.status_code in (400, 403):
             last_error = ReportFailed(
                 f"document URL for {doc_id} refused ({resp.status_code}); probably expired"

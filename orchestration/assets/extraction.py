@@ -1,7 +1,7 @@
 """Extraction assets: one per Amazon source, pulled for every SP-API-connected seller in the
 registry (sandbox sellers through the local emulator) and landed as typed Parquet."""
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 
 import dagster as dg
 from pydantic import Field
@@ -14,25 +14,28 @@ from orchestration.sellers import SellerRegistry
 
 class ExtractionConfig(dg.Config):
     start_date: str | None = Field(
-        default=None, description="First day to pull (YYYY-MM-DD). Default: end_date - lookback."
+        default=None,
+        description="First day to pull (YYYY-MM-DD), for an explicit backfill or re-pull. "
+        "Default: planned per seller from its cursor (18 months on first contact, then the "
+        "days since the last run plus the source's look-back).",
     )
     end_date: str | None = Field(
-        default=None, description="Day after the last day to pull (YYYY-MM-DD). Default: today."
+        default=None,
+        description="Day after the last day to pull (YYYY-MM-DD). Default: today (UTC).",
     )
-    lookback_days: int = Field(
-        default=45,
-        description="Daily runs re-pull this many trailing days: ledger reconciliation and "
-        "reimbursements change after the fact.",
+    lookback_days: int | None = Field(
+        default=None,
+        description="Override the trailing days a daily run pulls again (default per source: "
+        "ledger reconciliation, reimbursements and returns change after the fact).",
     )
     poll_interval_seconds: float = Field(default=15.0, description="getReport polling pace.")
 
-    def window(self) -> tuple[date, date]:
+    def window(self) -> tuple[date | None, date]:
+        """(start, end): start None lets each seller's cursor plan the range up to `end`."""
         end = date.fromisoformat(self.end_date) if self.end_date else datetime.now(UTC).date()
-        start = (
-            date.fromisoformat(self.start_date)
-            if self.start_date
-            else end - timedelta(days=self.lookback_days)
-        )
+        if not self.start_date:
+            return None, end
+        start = date.fromisoformat(self.start_date)
         if start >= end:
             raise dg.Failure(f"empty extraction window {start}..{end}")
         return start, end
@@ -49,6 +52,8 @@ def _extract(
     sellers = [s for s in SellerRegistry(home.state).load() if s.kind in ("sp-api", "sandbox")]
     rows = quarantined = reports = cancelled = 0
     per_seller: dict[str, int] = {}
+    how: dict[str, int] = {}
+    ranges: dict[str, str] = {}
     for seller in sellers:
         outcomes = extract_report(
             home.root,
@@ -56,11 +61,15 @@ def _extract(
             seller.connection(),
             spec,
             start,
-            end,
+            end if start else None,
+            today=end,
+            lookback_days=config.lookback_days,
             poll_interval_s=config.poll_interval_seconds,
         )
         for o in outcomes:
             reports += 1
+            how[o.how] = how.get(o.how, 0) + 1
+            ranges[seller.seller_id] = f"{outcomes[0].start}..{o.end}"
             if o.result is None:
                 cancelled += 1
                 context.log.info(
@@ -81,7 +90,9 @@ def _extract(
         )
     return dg.MaterializeResult(
         metadata={
-            "window": f"{start}..{end}",
+            "window": f"{start}..{end}" if start else "planned per seller (cursor)",
+            "ranges_by_seller": dg.MetadataValue.json(ranges),
+            "reports_created_resumed_reused": dg.MetadataValue.json(how),
             "sellers": len(sellers),
             "reports": reports,
             "reports_without_data": cancelled,

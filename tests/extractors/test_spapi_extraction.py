@@ -1,0 +1,236 @@
+"""Incremental extraction against the SP-API emulator over HTTP, through python-amazon-sp-api:
+18-month backfill on first contact, one report per type per day afterwards, reports in flight
+collected by the next run, DONE reports of the same window reused, FATAL and CANCELLED handled,
+and calls paced per seller and operation."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pyarrow.parquet as pq
+import pytest
+import sp_api.auth.access_token_client as token_module
+
+from extractors.reports.catalog import LEDGER_DETAIL, REIMBURSEMENTS
+from extractors.sandbox.emulator import SpApiEmulator
+from extractors.sandbox.simulator import Scenario, generate
+from extractors.spapi.client import SpApiConnection
+from extractors.spapi.extract import BACKFILL_DAYS, CursorStore, extract_report
+from extractors.spapi.pacing import Pacer
+from extractors.spapi.reports import ApiCaller, ReportFailed, RetryPolicy
+
+CREATE = ("POST", "/reports/2021-06-30/reports")
+NO_SLEEP = RetryPolicy(attempts=3, base_delay_s=0.0, sleep=lambda s: None)
+
+
+@pytest.fixture(scope="module")
+def scenario_dir(tmp_path_factory):
+    out = tmp_path_factory.mktemp("sandbox-extraction")
+    return generate(Scenario(sellers=2, months=3), out)
+
+
+@pytest.fixture
+def emulator(scenario_dir):
+    token_module.cache.clear()
+    with SpApiEmulator(scenario_dir.out_dir) as emu:
+        yield emu
+    token_module.cache.clear()
+
+
+def _conn(manifest, emu, seller_id="SANDBOX1") -> SpApiConnection:
+    s = manifest.seller(seller_id)
+    return SpApiConnection(
+        marketplace_id=s.marketplace_id,
+        refresh_token=s.refresh_token,
+        lwa_app_id=s.lwa_app_id,
+        lwa_client_secret=s.lwa_client_secret,
+        endpoint=emu.endpoint,
+        token_url=emu.token_url,
+        timeout=10,
+        rate_speedup=1e6,
+    )
+
+
+def _creates(emu) -> int:
+    return emu.calls(*CREATE)
+
+
+def test_first_contact_backfills_18_months_then_one_report_a_day(tmp_path, scenario_dir, emulator):
+    conn = _conn(scenario_dir, emulator)
+    today = scenario_dir.scenario.as_of
+    first = extract_report(
+        tmp_path, "SANDBOX1", conn, LEDGER_DETAIL, today=today, poll_interval_s=0, retry=NO_SLEEP
+    )
+    windows = -(-BACKFILL_DAYS // LEDGER_DETAIL.max_window_days)
+    assert len(first) == windows == _creates(emulator)
+    assert first[0].start == today - timedelta(days=BACKFILL_DAYS)
+    assert first[-1].end == today
+    assert all(o.how == "created" for o in first)
+    cursor = CursorStore(tmp_path).load("SANDBOX1", LEDGER_DETAIL.source)
+    assert cursor.complete_through == today and cursor.pending == {}
+
+    # The next day: one report covering the new day plus the trailing look-back.
+    before = _creates(emulator)
+    daily = extract_report(
+        tmp_path,
+        "SANDBOX1",
+        conn,
+        LEDGER_DETAIL,
+        today=today + timedelta(days=1),
+        poll_interval_s=0,
+        retry=NO_SLEEP,
+    )
+    assert len(daily) == 1 and _creates(emulator) == before + 1
+    assert daily[0].end == today + timedelta(days=1)
+    assert daily[0].start == today + timedelta(days=1) - timedelta(days=31)
+    landed_rows = sum(o.result.rows_loaded for o in daily if o.result)
+    assert landed_rows > 0
+
+
+def test_same_window_again_reuses_the_done_report(tmp_path, scenario_dir, emulator):
+    conn = _conn(scenario_dir, emulator)
+    end = scenario_dir.scenario.as_of
+    start = end - timedelta(days=20)
+    first = extract_report(
+        tmp_path, "SANDBOX1", conn, REIMBURSEMENTS, start, end, poll_interval_s=0, retry=NO_SLEEP
+    )
+    assert _creates(emulator) == 1
+    again = extract_report(
+        tmp_path, "SANDBOX1", conn, REIMBURSEMENTS, start, end, poll_interval_s=0, retry=NO_SLEEP
+    )
+    assert _creates(emulator) == 1, "a DONE report of the same window must not be requested again"
+    assert [o.how for o in again] == ["reused"]
+    assert again[0].report_id == first[0].report_id
+    # Re-landing the same document changes nothing.
+    part = first[0].result.parquet_path
+    assert pq.read_table(part).num_rows == first[0].result.rows_loaded
+
+
+def test_report_still_running_is_collected_by_the_next_run(tmp_path, scenario_dir, emulator):
+    conn = _conn(scenario_dir, emulator)
+    end = scenario_dir.scenario.as_of
+    start = end - timedelta(days=10)
+    with pytest.raises(ReportFailed, match="next run collects it"):
+        extract_report(
+            tmp_path,
+            "SANDBOX1",
+            conn,
+            LEDGER_DETAIL,
+            start,
+            end,
+            poll_interval_s=0,
+            max_polls=1,
+            reuse_hours=0,
+            retry=NO_SLEEP,
+        )
+    cursor = CursorStore(tmp_path).load("SANDBOX1", LEDGER_DETAIL.source)
+    assert len(cursor.pending) == 1
+    created = _creates(emulator)
+    outcomes = extract_report(
+        tmp_path,
+        "SANDBOX1",
+        conn,
+        LEDGER_DETAIL,
+        start,
+        end,
+        poll_interval_s=0,
+        reuse_hours=0,
+        retry=NO_SLEEP,
+    )
+    assert _creates(emulator) == created, "the report in flight is collected, not re-requested"
+    assert [o.how for o in outcomes] == ["resumed"]
+    assert outcomes[0].report_id == next(iter(cursor.pending.values()))["report_id"]
+    assert CursorStore(tmp_path).load("SANDBOX1", LEDGER_DETAIL.source).pending == {}
+
+
+def test_fatal_is_a_clear_error_and_is_not_resumed(tmp_path, scenario_dir, emulator):
+    conn = _conn(scenario_dir, emulator)
+    end = scenario_dir.scenario.as_of
+    start = end - timedelta(days=5)
+    emulator.inject("fatal")
+    with pytest.raises(ReportFailed, match="ended FATAL"):
+        extract_report(
+            tmp_path, "SANDBOX1", conn, LEDGER_DETAIL, start, end, poll_interval_s=0,
+            reuse_hours=0, retry=NO_SLEEP,
+        )  # fmt: skip
+    cursor = CursorStore(tmp_path).load("SANDBOX1", LEDGER_DETAIL.source)
+    assert cursor.pending == {} and cursor.complete_through is None
+    outcomes = extract_report(
+        tmp_path, "SANDBOX1", conn, LEDGER_DETAIL, start, end, poll_interval_s=0,
+        reuse_hours=0, retry=NO_SLEEP,
+    )  # fmt: skip
+    assert outcomes[0].status == "DONE" and outcomes[0].how == "created"
+
+
+def test_cancelled_means_no_data_and_advances_the_cursor(tmp_path, scenario_dir, emulator):
+    conn = _conn(scenario_dir, emulator)
+    end = scenario_dir.scenario.as_of
+    start = end - timedelta(days=5)
+    emulator.inject("cancelled")
+    outcomes = extract_report(
+        tmp_path, "SANDBOX1", conn, REIMBURSEMENTS, start, end, poll_interval_s=0,
+        reuse_hours=0, retry=NO_SLEEP,
+    )  # fmt: skip
+    assert [(o.status, o.result) for o in outcomes] == [("CANCELLED", None)]
+    assert CursorStore(tmp_path).load("SANDBOX1", REIMBURSEMENTS.source).complete_through == end
+
+
+def test_throttled_calls_are_retried(tmp_path, scenario_dir, emulator):
+    conn = _conn(scenario_dir, emulator)
+    end = scenario_dir.scenario.as_of
+    emulator.inject("throttle", 2, operations={"createReport"})
+    outcomes = extract_report(
+        tmp_path, "SANDBOX2", _conn(scenario_dir, emulator, "SANDBOX2"), LEDGER_DETAIL,
+        end - timedelta(days=3), end, poll_interval_s=0, reuse_hours=0, retry=NO_SLEEP,
+    )  # fmt: skip
+    assert outcomes[0].status == "DONE"
+    assert emulator.calls(*CREATE) == 3  # two 429s, then the report
+    assert conn.pacing_key != _conn(scenario_dir, emulator, "SANDBOX2").pacing_key
+
+
+def test_pacer_allows_the_burst_then_amazons_rate():
+    now = [0.0]
+    slept = []
+
+    def sleep(s):
+        slept.append(s)
+        now[0] += s
+
+    pacer = Pacer({"createReport": (0.0167, 15)}, clock=lambda: now[0], sleep=sleep)
+    for _ in range(15):
+        assert pacer.wait("seller-a", "createReport") == 0
+    wait = pacer.wait("seller-a", "createReport")
+    assert wait == pytest.approx(1 / 0.0167)
+    # Another seller has a bucket of its own; another operation too.
+    assert pacer.wait("seller-b", "createReport") == 0
+    # Eighteen monthly windows of a backfill take (18 - 15) minutes of pacing, not 18 429s.
+    pacer2 = Pacer({"createReport": (0.0167, 15)}, clock=lambda: now[0], sleep=sleep)
+    total = sum(pacer2.wait("s", "createReport") for _ in range(18))
+    assert total == pytest.approx(3 / 0.0167)
+    # The sandbox speeds Amazon's clock up.
+    pacer3 = Pacer({"createReport": (0.0167, 1)}, clock=lambda: now[0], sleep=sleep)
+    assert pacer3.wait("s", "createReport", speedup=1000) == 0
+    assert pacer3.wait("s", "createReport", speedup=1000) == pytest.approx(1 / 16.7, rel=1e-3)
+
+
+def test_api_caller_paces_before_each_attempt(scenario_dir, emulator):
+    waits = []
+
+    class Recording(Pacer):
+        def wait(self, key, operation, speedup=1.0):
+            waits.append(operation)
+            return 0.0
+
+    conn = _conn(scenario_dir, emulator)
+    calls = {"n": 0}
+
+    def flaky():
+        calls["n"] += 1
+        if calls["n"] == 1:
+            from sp_api.base import SellingApiRequestThrottledException
+
+            raise SellingApiRequestThrottledException([], None)
+        return "ok"
+
+    assert ApiCaller(conn, NO_SLEEP, Recording())("getReport", flaky, "x") == "ok"
+    assert waits == ["getReport", "getReport"]
