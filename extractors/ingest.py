@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from extractors.landing import LandingResult, LandingZone, check_seller_id, sha256
+from extractors.reports.api_documents import is_api_document, parse_api_document
 from extractors.reports.parsing import DocumentError, parse_document
 
 
@@ -74,7 +75,10 @@ def ingest_files(
             outcome.error = f"{path}: cannot read ({exc.strerror or exc})"
             continue
         try:
-            parsed = parse_document(data, str(path))
+            if is_api_document(data):
+                parsed = parse_api_document(data, str(path))
+            else:
+                parsed = parse_document(data, str(path))
         except DocumentError as exc:
             outcome.error = str(exc)
             continue

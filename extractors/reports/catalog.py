@@ -644,6 +644,63 @@ PRODUCT_MASTER = DocumentSpec(
     natural_key=("sku",),
 )
 
+# SP-API JSON APIs, flattened to rows by extractors.reports.api_documents (the saved JSON pages
+# are the kept original). Headers are our own canonical names (there is no Amazon flat file).
+
+# Finances v0 listFinancialEvents (sp-api-client.md §4): one row per money component of an event
+# (item charge, item fee, charge/fee adjustment on a refund, withheld tax, promotion, or the
+# item of an AdjustmentEvent). Money arrives as JSON numbers and is read as Decimal.
+FINANCIAL_EVENTS = DocumentSpec(
+    source="financial_events",
+    title="Finances v0 financial events (listFinancialEvents)",
+    date_column="posted_date",
+    max_window_days=180,
+    columns=(
+        Column("event_id", "event_id"),
+        Column("line_no", "line_no", INT),
+        Column("event_list", "event_list"),
+        Column("posted_date", "posted_date", TIMESTAMP, nullable=True),
+        Column("amazon_order_id", "amazon_order_id", required=False),
+        Column("seller_order_id", "seller_order_id", required=False),
+        Column("marketplace_name", "marketplace_name", required=False),
+        Column("seller_sku", "seller_sku", required=False),
+        Column("fnsku", "fnsku", required=False),
+        Column("asin", "asin", required=False),
+        Column("order_item_id", "order_item_id", required=False),
+        Column("order_adjustment_item_id", "order_adjustment_item_id", required=False),
+        Column("quantity", "quantity", INT, required=False),
+        Column("adjustment_type", "adjustment_type", required=False),
+        Column("component", "component"),
+        Column("amount_type", "amount_type", required=False),
+        Column("amount", "amount", DECIMAL, nullable=True),
+        Column("currency", "currency", required=False),
+    ),
+    natural_key=("event_id", "line_no"),
+)
+
+# FBA Inbound v0 getShipments + getShipmentItemsByShipmentId (sp-api-client.md §5): one row per
+# shipment item with its shipment's status and destination.
+INBOUND_SHIPMENT_ITEMS = DocumentSpec(
+    source="inbound_shipment_items",
+    title="FBA Inbound v0 shipments and items (getShipments, getShipmentItemsByShipmentId)",
+    max_window_days=90,
+    columns=(
+        Column("shipment_id", "shipment_id"),
+        Column("shipment_name", "shipment_name", required=False),
+        Column("shipment_status", "shipment_status"),
+        Column(
+            "destination_fulfillment_center_id", "destination_fulfillment_center_id", required=False
+        ),
+        Column("seller_sku", "seller_sku"),
+        Column("fnsku", "fnsku", required=False),
+        Column("quantity_shipped", "quantity_shipped", INT),
+        Column("quantity_received", "quantity_received", INT),
+        Column("quantity_in_case", "quantity_in_case", INT, required=False),
+        Column("release_date", "release_date", required=False),
+    ),
+    natural_key=("shipment_id", "seller_sku"),
+)
+
 SPECS: tuple[DocumentSpec, ...] = (
     LEDGER_DETAIL,
     LEDGER_SUMMARY,
@@ -656,6 +713,8 @@ SPECS: tuple[DocumentSpec, ...] = (
     FEE_PREVIEW,
     STORAGE_FEES,
     SETTLEMENTS,
+    FINANCIAL_EVENTS,
+    INBOUND_SHIPMENT_ITEMS,
     PRODUCT_MASTER,
 )
 BY_SOURCE = {s.source: s for s in SPECS}

@@ -17,7 +17,9 @@ from extractors.reports.catalog import (
     ALL_ORDERS,
     CUSTOMER_RETURNS,
     FEE_PREVIEW,
+    FINANCIAL_EVENTS,
     FULFILLED_SHIPMENTS,
+    INBOUND_SHIPMENT_ITEMS,
     LEDGER_DETAIL,
     LEDGER_SUMMARY,
     PRODUCT_MASTER,
@@ -503,6 +505,72 @@ class ProductMaster(pa.DataFrameModel):
         strict = "filter"
 
 
+# sp-api-client.md §4: the event lists and money components flattened from listFinancialEvents.
+FINANCIAL_COMPONENTS = (
+    "item_charge",
+    "item_charge_adjustment",
+    "item_fee",
+    "item_fee_adjustment",
+    "item_tax_withheld",
+    "promotion",
+    "promotion_adjustment",
+    "order_charge",
+    "order_charge_adjustment",
+    "shipment_fee",
+    "shipment_fee_adjustment",
+    "order_fee",
+    "order_fee_adjustment",
+    "adjustment_item",
+    "adjustment",
+    "service_fee",
+)
+
+
+class FinancialEvents(pa.DataFrameModel):
+    event_id: Series[str] = pa.Field(str_length={"min_value": 8})
+    line_no: Series[pd.Int64Dtype] = pa.Field(ge=0)
+    event_list: Series[str] = pa.Field(str_matches=r"^[A-Za-z]+EventList$")
+    posted_date: Series[pd.DatetimeTZDtype] = pa.Field(nullable=True, **_utc())
+    quantity: Series[pd.Int64Dtype] = pa.Field(nullable=True)
+    component: Series[str] = pa.Field(isin=FINANCIAL_COMPONENTS)
+    amount: Series[object] = pa.Field(nullable=True)
+    currency: Series[str] = pa.Field(nullable=True, str_matches=r"^[A-Z]{3}$")
+
+    @pa.check("amount", name="decimal")
+    def _decimals(cls, s: pd.Series) -> pd.Series:
+        return _decimal_or_null(s)
+
+    class Config:
+        strict = "filter"
+
+
+# sp-api-client.md §5: ShipmentStatus values (plus READY_TO_SHIP from the query enum).
+INBOUND_STATUSES = (
+    "WORKING",
+    "READY_TO_SHIP",
+    "SHIPPED",
+    "RECEIVING",
+    "CANCELLED",
+    "DELETED",
+    "CLOSED",
+    "ERROR",
+    "IN_TRANSIT",
+    "DELIVERED",
+    "CHECKED_IN",
+)
+
+
+class InboundShipmentItems(pa.DataFrameModel):
+    shipment_id: Series[str] = pa.Field(str_length={"min_value": 1})
+    shipment_status: Series[str] = pa.Field(isin=INBOUND_STATUSES)
+    seller_sku: Series[str] = pa.Field(str_length={"min_value": 1})
+    quantity_shipped: Series[pd.Int64Dtype] = pa.Field(ge=0)
+    quantity_received: Series[pd.Int64Dtype] = pa.Field(ge=0)
+
+    class Config:
+        strict = "filter"
+
+
 SCHEMAS: dict[str, type[pa.DataFrameModel]] = {
     LEDGER_DETAIL.source: LedgerDetail,
     REIMBURSEMENTS.source: Reimbursements,
@@ -516,6 +584,8 @@ SCHEMAS: dict[str, type[pa.DataFrameModel]] = {
     FEE_PREVIEW.source: FeePreview,
     STORAGE_FEES.source: StorageFees,
     SETTLEMENTS.source: Settlements,
+    FINANCIAL_EVENTS.source: FinancialEvents,
+    INBOUND_SHIPMENT_ITEMS.source: InboundShipmentItems,
 }
 
 

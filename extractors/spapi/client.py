@@ -16,6 +16,8 @@ from urllib.parse import urlsplit
 
 import sp_api.auth.access_token_client as token_module
 from sp_api.api import Reports
+from sp_api.api.finances.finances_v0 import FinancesV0
+from sp_api.api.fulfillment_inbound.fulfillment_inbound_v0 import FulfillmentInboundV0
 from sp_api.auth import AccessTokenClient
 from sp_api.base import Marketplaces
 from sp_api.base.credential_provider import FromCodeCredentialProvider
@@ -119,8 +121,19 @@ class ReportsClient(_HostFromEndpoint, Reports):
     pass
 
 
-def reports_client(conn: SpApiConnection) -> ReportsClient:
-    client = ReportsClient(
+# The versioned dispatchers (`Finances`, `FulfillmentInbound`) default to v0 anyway; the v0
+# classes are named explicitly so a library default change cannot switch API versions under us
+# (sp-api-client.md §4, §5, §8.23). Only their read operations are used.
+class FinancesClient(_HostFromEndpoint, FinancesV0):
+    pass
+
+
+class InboundClient(_HostFromEndpoint, FulfillmentInboundV0):
+    pass
+
+
+def _client(cls, conn: SpApiConnection):
+    client = cls(
         conn.marketplace,
         credentials={
             "refresh_token": conn.refresh_token,
@@ -134,6 +147,18 @@ def reports_client(conn: SpApiConnection) -> ReportsClient:
     if conn.endpoint:
         client.endpoint = conn.endpoint.rstrip("/")
     return client
+
+
+def reports_client(conn: SpApiConnection) -> ReportsClient:
+    return _client(ReportsClient, conn)
+
+
+def finances_client(conn: SpApiConnection) -> FinancesClient:
+    return _client(FinancesClient, conn)
+
+
+def inbound_client(conn: SpApiConnection) -> InboundClient:
+    return _client(InboundClient, conn)
 
 
 def clear_token_cache() -> None:

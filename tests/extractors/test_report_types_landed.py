@@ -27,7 +27,10 @@ STAGING = {
     "fee_preview": "stg_amazon__fee_preview",
     "storage_fees": "stg_amazon__storage_fees",
     "settlements": "stg_amazon__settlements",
+    "financial_events": "stg_amazon__financial_events",
+    "inbound_shipment_items": "stg_amazon__inbound_shipment_items",
 }
+API_FIXTURES = Path(__file__).parents[1] / "fixtures" / "api"
 
 
 @pytest.mark.parametrize(("name", "spec", "rows", "bad"), CASES, ids=IDS)
@@ -53,10 +56,20 @@ def _loaded_counts(home: Path) -> dict[str, int]:
 @pytest.mark.slow
 def test_all_report_types_ingest_and_staging_builds_with_matching_counts(tmp_path, reclaim):
     home = tmp_path / "home"
-    r = reclaim(home, "ingest", "--seller", "A1TEST", *(str(FIXTURES / c[0]) for c in CASES))
+    r = reclaim(
+        home,
+        "ingest",
+        "--seller",
+        "A1TEST",
+        *(str(FIXTURES / c[0]) for c in CASES),
+        str(API_FIXTURES),  # saved SP-API JSON (Finances v0, FBA Inbound v0)
+    )
+    # The inbound fixture has one item of a shipment missing from its getShipments pages: that
+    # row is quarantined (named), the rest land.
     assert r.returncode == 0, r.stderr
     loaded = _loaded_counts(home)
     assert set(loaded) == set(STAGING)
+    assert loaded["financial_events"] == 8 and loaded["inbound_shipment_items"] == 3
     assert loaded["settlements"] == 9 and loaded["fee_preview"] == 4
 
     env = {

@@ -1,0 +1,311 @@
+"""SP-API JSON responses as rows: Finances v0 financial events and FBA Inbound v0 shipments.
+
+The pages an extraction received (or a user saved and passes to `reclaim ingest`) are kept as the
+original document; this module flattens them into the canonical columns of FINANCIAL_EVENTS or
+INBOUND_SHIPMENT_ITEMS and hands them to the same parser as the flat-file reports, so typing,
+validation, quarantine and landing are the ones every other source goes through.
+
+Shapes: ../shared/reference/sp-api-client.md §4 (Finances v0) and §5 (FBA Inbound v0). Accepted
+documents: one response (`{"payload": {...}}`), a list of responses (pages), a bare payload, or
+`{"pages": [...], "shipment_items": [...]}` as the extractor saves them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from decimal import Decimal, InvalidOperation
+
+from extractors.reports.catalog import FINANCIAL_EVENTS, INBOUND_SHIPMENT_ITEMS, DocumentSpec
+from extractors.reports.parsing import DocumentError, ParsedDocument, parse_document
+
+# Event lists that carry ShipmentEvent objects (sales, refunds, claims, chargebacks).
+SHIPMENT_EVENT_LISTS = (
+    "ShipmentEventList",
+    "RefundEventList",
+    "GuaranteeClaimEventList",
+    "ChargebackEventList",
+)
+# Order-level money lists of a ShipmentEvent -> component name; entries are ChargeComponent
+# (ChargeType/ChargeAmount) or FeeComponent (FeeType/FeeAmount).
+_ORDER_LISTS = {
+    "OrderChargeList": "order_charge",
+    "OrderChargeAdjustmentList": "order_charge_adjustment",
+    "ShipmentFeeList": "shipment_fee",
+    "ShipmentFeeAdjustmentList": "shipment_fee_adjustment",
+    "OrderFeeList": "order_fee",
+    "OrderFeeAdjustmentList": "order_fee_adjustment",
+}
+_ITEM_LISTS = {
+    "ItemChargeList": "item_charge",
+    "ItemChargeAdjustmentList": "item_charge_adjustment",
+    "ItemFeeList": "item_fee",
+    "ItemFeeAdjustmentList": "item_fee_adjustment",
+}
+
+
+def is_api_document(data: bytes) -> bool:
+    head = data.lstrip()[:1]
+    return head in (b"{", b"[")
+
+
+def _pages(doc) -> list[dict]:
+    if isinstance(doc, dict) and "pages" in doc:
+        doc = doc["pages"]
+    pages = doc if isinstance(doc, list) else [doc]
+    out = []
+    for p in pages:
+        if not isinstance(p, dict):
+            continue
+        out.append(p.get("payload", p) if isinstance(p.get("payload", p), dict) else {})
+    return out
+
+
+def parse_api_document(data: bytes, name: str) -> ParsedDocument:
+    """Flatten a saved SP-API response into rows of its spec, parsed and typed. Raises
+    DocumentError naming the file when it is not JSON or not a response fba-reclaim reads."""
+    try:
+        doc = json.loads(data.decode("utf-8-sig"))
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise DocumentError(f"{name}: not valid JSON ({exc})") from None
+    pages = _pages(doc)
+    if any("FinancialEvents" in p for p in pages):
+        rows, warnings = flatten_financial_events(pages)
+        spec = FINANCIAL_EVENTS
+    elif any("ShipmentData" in p or "ItemData" in p for p in pages) or (
+        isinstance(doc, dict) and "shipment_items" in doc
+    ):
+        items = doc.get("shipment_items", []) if isinstance(doc, dict) else []
+        rows, warnings = flatten_inbound(pages, _pages(items) if items else [])
+        spec = INBOUND_SHIPMENT_ITEMS
+    else:
+        errors = [e for p in (doc if isinstance(doc, list) else [doc]) if isinstance(p, dict)
+                  for e in p.get("errors") or []]  # fmt: skip
+        if errors:
+            raise DocumentError(f"{name}: an SP-API error response, not data: {errors[0]}")
+        raise DocumentError(
+            f"{name}: JSON, but not a Finances v0 listFinancialEvents or FBA Inbound v0 "
+            "getShipments/getShipmentItems response (no FinancialEvents, ShipmentData or ItemData)"
+        )
+    parsed = parse_document(_tsv(spec, rows), name, spec=spec)
+    parsed.warnings.extend(f"{name}: {w}" for w in warnings)
+    return parsed
+
+
+def _tsv(spec: DocumentSpec, rows: list[dict]) -> bytes:
+    def cell(v) -> str:
+        if v is None:
+            return ""
+        return str(v).replace("\t", " ").replace("\r", " ").replace("\n", " ")
+
+    lines = ["\t".join(c.header for c in spec.columns)]
+    lines += ["\t".join(cell(r.get(c.name)) for c in spec.columns) for r in rows]
+    return ("\n".join(lines) + "\n").encode("utf-8")
+
+
+def _money(currency_obj) -> tuple[Decimal | str | None, str | None]:
+    """(amount, currency) of a Currency object; money is a JSON number, read via str() so a
+    float never rounds it. Text that is not a number is passed on for the parser to reject."""
+    if not isinstance(currency_obj, dict):
+        return None, None
+    raw = currency_obj.get("CurrencyAmount")
+    if raw is None:
+        amount = None
+    else:
+        try:
+            amount = Decimal(str(raw))
+        except InvalidOperation:
+            amount = str(raw)
+    return amount, currency_obj.get("CurrencyCode")
+
+
+def _event_id(list_name: str, event: dict) -> str:
+    canonical = json.dumps(event, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(f"{list_name}:{canonical}".encode()).hexdigest()[:24]
+
+
+def flatten_financial_events(pages: list[dict]) -> tuple[list[dict], list[str]]:
+    """One row per money component of every event fba-reclaim reads; a count of the others."""
+    rows: list[dict] = []
+    unused: dict[str, int] = {}
+    for page in pages:
+        lists = page.get("FinancialEvents") or {}
+        for list_name, events in lists.items():
+            events = events or []
+            if list_name in SHIPMENT_EVENT_LISTS:
+                for ev in events:
+                    rows += _shipment_event_rows(list_name, ev)
+            elif list_name == "AdjustmentEventList":
+                for ev in events:
+                    rows += _adjustment_event_rows(list_name, ev)
+            elif list_name == "ServiceFeeEventList":
+                for ev in events:
+                    rows += _service_fee_rows(list_name, ev)
+            elif events:
+                unused[list_name] = unused.get(list_name, 0) + len(events)
+    warnings = [
+        f"{n} {name} event(s) not used by fba-reclaim (kept in the original document)"
+        for name, n in sorted(unused.items())
+    ]
+    return rows, warnings
+
+
+def _shipment_event_rows(list_name: str, ev: dict) -> list[dict]:
+    eid = _event_id(list_name, ev)
+    base = {
+        "event_id": eid,
+        "event_list": list_name,
+        "posted_date": ev.get("PostedDate"),
+        "amazon_order_id": ev.get("AmazonOrderId"),
+        "seller_order_id": ev.get("SellerOrderId"),
+        "marketplace_name": ev.get("MarketplaceName"),
+    }
+    rows: list[dict] = []
+
+    def add(component: str, amount_type, money, **extra):
+        amount, currency = _money(money)
+        rows.append(
+            {
+                **base,
+                **extra,
+                "line_no": len(rows),
+                "component": component,
+                "amount_type": amount_type,
+                "amount": amount,
+                "currency": currency,
+            }
+        )
+
+    for list_key, component in _ORDER_LISTS.items():
+        for c in ev.get(list_key) or []:
+            add(component, c.get("ChargeType") or c.get("FeeType"),
+                c.get("ChargeAmount") or c.get("FeeAmount"))  # fmt: skip
+    for items_key in ("ShipmentItemList", "ShipmentItemAdjustmentList"):
+        for item in ev.get(items_key) or []:
+            ids = {
+                "seller_sku": item.get("SellerSKU"),
+                "order_item_id": item.get("OrderItemId"),
+                "order_adjustment_item_id": item.get("OrderAdjustmentItemId"),
+                "quantity": item.get("QuantityShipped"),
+            }
+            before = len(rows)
+            for list_key, component in _ITEM_LISTS.items():
+                for c in item.get(list_key) or []:
+                    add(component, c.get("ChargeType") or c.get("FeeType"),
+                        c.get("ChargeAmount") or c.get("FeeAmount"), **ids)  # fmt: skip
+            for withheld in item.get("ItemTaxWithheldList") or []:
+                for c in withheld.get("TaxesWithheld") or []:
+                    add("item_tax_withheld", c.get("ChargeType"), c.get("ChargeAmount"), **ids)
+            for key, component in (
+                ("PromotionList", "promotion"),
+                ("PromotionAdjustmentList", "promotion_adjustment"),
+            ):
+                for promo in item.get(key) or []:
+                    add(component, promo.get("PromotionType"), promo.get("PromotionAmount"), **ids)
+            if len(rows) == before:  # an item without money still says which units moved
+                add("item", None, None, **ids)
+    return rows
+
+
+def _adjustment_event_rows(list_name: str, ev: dict) -> list[dict]:
+    eid = _event_id(list_name, ev)
+    base = {
+        "event_id": eid,
+        "event_list": list_name,
+        "posted_date": ev.get("PostedDate"),
+        "adjustment_type": ev.get("AdjustmentType"),
+    }
+    items = ev.get("AdjustmentItemList") or []
+    if not items:
+        amount, currency = _money(ev.get("AdjustmentAmount"))
+        return [{**base, "line_no": 0, "component": "adjustment", "amount": amount,
+                 "currency": currency}]  # fmt: skip
+    rows = []
+    for n, item in enumerate(items):
+        amount, currency = _money(item.get("TotalAmount"))
+        rows.append(
+            {
+                **base,
+                "line_no": n,
+                "component": "adjustment_item",
+                "amount_type": item.get("TransactionNumber"),
+                "seller_sku": item.get("SellerSKU"),
+                "fnsku": item.get("FnSKU"),
+                "asin": item.get("ASIN"),
+                "quantity": item.get("Quantity"),  # a string in the model; the parser types it
+                "amount": amount,
+                "currency": currency,
+            }
+        )
+    return rows
+
+
+def _service_fee_rows(list_name: str, ev: dict) -> list[dict]:
+    eid = _event_id(list_name, ev)
+    rows = []
+    for n, fee in enumerate(ev.get("FeeList") or []):
+        amount, currency = _money(fee.get("FeeAmount"))
+        rows.append(
+            {
+                "event_id": eid,
+                "line_no": n,
+                "event_list": list_name,
+                "amazon_order_id": ev.get("AmazonOrderId"),
+                "adjustment_type": ev.get("FeeReason"),
+                "seller_sku": ev.get("SellerSKU"),
+                "fnsku": ev.get("FnSKU"),
+                "asin": ev.get("ASIN"),
+                "component": "service_fee",
+                "amount_type": fee.get("FeeType"),
+                "amount": amount,
+                "currency": currency,
+            }
+        )
+    return rows
+
+
+def flatten_inbound(
+    shipment_pages: list[dict], item_pages: list[dict]
+) -> tuple[list[dict], list[str]]:
+    """One row per shipment item, with its shipment's status and destination. Items may come in
+    the same pages as the shipments or in separate item pages."""
+    shipments: dict[str, dict] = {}
+    items: list[dict] = []
+    for page in [*shipment_pages, *item_pages]:
+        for sh in page.get("ShipmentData") or []:
+            if isinstance(sh, dict) and sh.get("ShipmentId"):
+                shipments[sh["ShipmentId"]] = sh
+        items += [i for i in page.get("ItemData") or [] if isinstance(i, dict)]
+    rows = []
+    for item in items:
+        sh = shipments.get(item.get("ShipmentId") or "", {})
+        rows.append(
+            {
+                "shipment_id": item.get("ShipmentId"),
+                "shipment_name": sh.get("ShipmentName"),
+                # Missing when the item's shipment was not in the getShipments pages: the row
+                # is then quarantined (required value) rather than landed without a status.
+                "shipment_status": sh.get("ShipmentStatus"),
+                "destination_fulfillment_center_id": sh.get("DestinationFulfillmentCenterId"),
+                "seller_sku": item.get("SellerSKU"),
+                "fnsku": item.get("FulfillmentNetworkSKU"),
+                "quantity_shipped": item.get("QuantityShipped"),
+                "quantity_received": item.get("QuantityReceived"),
+                "quantity_in_case": item.get("QuantityInCase"),
+                "release_date": item.get("ReleaseDate"),
+            }
+        )
+    orphans = sorted({str(i.get("ShipmentId")) for i in items} - set(shipments))
+    with_items = {i.get("ShipmentId") for i in items}
+    empty = sorted(s for s in shipments if s not in with_items)
+    warnings = []
+    if empty:
+        warnings.append(
+            f"{len(empty)} shipment(s) without items in the document: {', '.join(empty[:10])}"
+        )
+    if orphans:
+        warnings.append(
+            f"items of {len(orphans)} shipment(s) not in the getShipments pages (no status; "
+            f"quarantined): {', '.join(orphans[:10])}"
+        )
+    return rows, warnings
