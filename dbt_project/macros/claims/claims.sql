@@ -12,7 +12,9 @@
     unit_value_text(expression): 2 decimals, or 4 when the value has sub-cent precision.
     claim_request_sentence(claim_type, quantity, unit_value, amount, currency): the closing
         request of the case text; without a value it asks to reimburse the units only. An
-        underpaid reimbursement asks for a re-evaluation and the difference instead.
+        underpaid reimbursement asks for a re-evaluation and the difference instead; an
+        unjustified reversal asks to reinstate the reimbursement; fee overcharges ask for a
+        re-measurement and the overcharge; a refund above the charge asks for the excess.
 #}
 
 {% macro claim_natural_key(columns) -%}
@@ -71,6 +73,29 @@
                 "' Please investigate and reimburse '",
                 dbt.cast(quantity, dbt.type_string()),
                 "' unit(s).'"
+            ]) }}
+        when {{ claim_type }} = 'reversal_unjustified'
+            then {{ dbt.concat([
+                "' Please reinstate the reimbursement for '", dbt.cast(quantity, dbt.type_string()),
+                "' unit(s) at '", currency, "' '", fba_reclaim.unit_value_text(unit_value),
+                "' each ('", currency, "' '", fba_reclaim.money_text(amount), "').'"
+            ]) }}
+        when {{ claim_type }} = 'fulfillment_fee_overcharge'
+            then {{ dbt.concat([
+                "' Please re-measure the item and refund the fulfillment fee overcharge on '",
+                dbt.cast(quantity, dbt.type_string()),
+                "' unit(s) at '", currency, "' '", fba_reclaim.unit_value_text(unit_value),
+                "' each ('", currency, "' '", fba_reclaim.money_text(amount), "').'"
+            ]) }}
+        when {{ claim_type }} = 'storage_fee_overcharge'
+            then {{ dbt.concat([
+                "' Please re-measure the item and refund the storage fee overcharge of '",
+                currency, "' '", fba_reclaim.money_text(amount), "'.'"
+            ]) }}
+        when {{ claim_type }} = 'refund_exceeds_charge'
+            then {{ dbt.concat([
+                "' Please reimburse the refunded amount above the charge ('",
+                currency, "' '", fba_reclaim.money_text(amount), "').'"
             ]) }}
         else {{ dbt.concat([
             "' Please investigate and reimburse '",

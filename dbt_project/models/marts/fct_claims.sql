@@ -26,6 +26,34 @@ reimbursement_underpaid as (
     select * from {{ ref('int_reimbursement_underpaid_candidates') }}
 ),
 
+refund_not_returned as (
+    select * from {{ ref('int_refund_not_returned_candidates') }}
+),
+
+return_damaged_unreimbursed as (
+    select * from {{ ref('int_return_damaged_unreimbursed_candidates') }}
+),
+
+removal_unaccounted as (
+    select * from {{ ref('int_removal_unaccounted_candidates') }}
+),
+
+reversal_unjustified as (
+    select * from {{ ref('int_reversal_unjustified_candidates') }}
+),
+
+fulfillment_fee_overcharge as (
+    select * from {{ ref('int_fulfillment_fee_overcharge_candidates') }}
+),
+
+storage_fee_overcharge as (
+    select * from {{ ref('int_storage_fee_overcharge_candidates') }}
+),
+
+refund_exceeds_charge as (
+    select * from {{ ref('int_refund_exceeds_charge_candidates') }}
+),
+
 candidates as (
     select
         {{ candidate_columns }}
@@ -42,6 +70,34 @@ candidates as (
     select
         {{ candidate_columns }}
     from reimbursement_underpaid
+    union all
+    select
+        {{ candidate_columns }}
+    from refund_not_returned
+    union all
+    select
+        {{ candidate_columns }}
+    from return_damaged_unreimbursed
+    union all
+    select
+        {{ candidate_columns }}
+    from removal_unaccounted
+    union all
+    select
+        {{ candidate_columns }}
+    from reversal_unjustified
+    union all
+    select
+        {{ candidate_columns }}
+    from fulfillment_fee_overcharge
+    union all
+    select
+        {{ candidate_columns }}
+    from storage_fee_overcharge
+    union all
+    select
+        {{ candidate_columns }}
+    from refund_exceeds_charge
 ),
 
 marketplaces as (

@@ -1,0 +1,173 @@
+-- The FBA size tier and shipping weight each SKU should have, from the seller's own dimensions
+-- and weight (product master length_in, width_in, height_in, weight_lb), for every version of
+-- the size-tier rules (seed fba_size_tiers, by country and effective date), next to Amazon's own
+-- measurement from the fee preview (product-size-tier, sides and item-package-weight, converted
+-- to inches and pounds). One row per (seller, SKU, country, tier rules effective_from).
+--   sides: longest / median / shortest of the three dimensions
+--   dimensional weight = longest x max(median, min_side) x max(shortest, min_side) / 139
+--   shipping weight = unit weight, or the greater of unit and dimensional weight (weight_basis)
+--   size tier = the lowest tier_rank whose limits (blank = none) the sides, length + girth and
+--               shipping weight fit
+-- amazon_measurement_disagrees: the fee preview's tier differs (ignoring case, spaces, hyphens and
+-- a trailing "size") or one of its sides or its weight exceeds the seller's by more than 5 %
+-- (and 0.1 in / 0.05 lb). NULL when the SKU has no fee preview.
+
+with
+
+product_costs as (
+    select * from {{ ref('stg_seller__product_costs') }}
+),
+
+fee_preview as (
+    select * from {{ ref('stg_amazon__fee_preview') }}
+),
+
+tiers as (
+    select * from {{ ref('fba_size_tiers') }}
+),
+
+seller_dimensions as (
+    select
+        seller_id,
+        sku,
+        weight_lb,
+        greatest(length_in, width_in, height_in) as longest_in,
+        least(length_in, width_in, height_in) as shortest_in,
+        length_in + width_in + height_in
+        - greatest(length_in, width_in, height_in)
+        - least(length_in, width_in, height_in) as median_in
+    from product_costs
+    where
+        length_in > 0
+        and width_in > 0
+        and height_in > 0
+        and weight_lb > 0
+),
+
+candidate_tiers as (
+    select
+        seller_dimensions.*,
+        tiers.country,
+        tiers.effective_from,
+        tiers.size_tier,
+        tiers.tier_rank,
+        tiers.max_longest_in,
+        tiers.max_median_in,
+        tiers.max_shortest_in,
+        tiers.max_length_girth_in,
+        tiers.max_weight_lb,
+        case
+            when tiers.weight_basis = 'unit' then seller_dimensions.weight_lb
+            else greatest(
+                    seller_dimensions.weight_lb,
+                    seller_dimensions.longest_in
+                    * greatest(seller_dimensions.median_in, coalesce(tiers.min_side_in, 0))
+                    * greatest(seller_dimensions.shortest_in, coalesce(tiers.min_side_in, 0))
+                    / 139
+                )
+        end as shipping_weight_lb,
+        seller_dimensions.longest_in
+        + 2 * (seller_dimensions.median_in + seller_dimensions.shortest_in) as length_girth_in
+    from seller_dimensions
+    cross join tiers
+),
+
+fitting as (
+    select
+        *,
+        row_number() over (
+            partition by seller_id, sku, country, effective_from
+            order by tier_rank
+        ) as fit_rank
+    from candidate_tiers
+    where
+        (max_longest_in is null or longest_in <= max_longest_in)
+        and (max_median_in is null or median_in <= max_median_in)
+        and (max_shortest_in is null or shortest_in <= max_shortest_in)
+        and (max_length_girth_in is null or length_girth_in <= max_length_girth_in)
+        and (max_weight_lb is null or shipping_weight_lb <= max_weight_lb)
+),
+
+preview_rows as (
+    select
+        seller_id,
+        sku,
+        product_size_tier,
+        expected_fulfillment_fee_per_unit,
+        currency,
+        longest_side,
+        median_side,
+        shortest_side,
+        item_package_weight,
+        case
+            when lower(unit_of_dimension) like 'c%' then 1 / 2.54
+            when lower(unit_of_dimension) like 'm%' then 1 / 0.0254
+            else 1
+        end as to_inches,
+        case
+            when lower(unit_of_weight) like 'o%' then 1.0 / 16
+            when lower(unit_of_weight) like 'k%' then 2.20462262
+            when lower(unit_of_weight) like 'g%' then 1 / 453.59237
+            else 1
+        end as to_pounds,
+        row_number() over (
+            partition by seller_id, sku
+            order by _snapshot_at desc, _source_file desc, _row_number asc
+        ) as preview_rank
+    from fee_preview
+),
+
+preview as (
+    select
+        seller_id,
+        sku,
+        product_size_tier,
+        expected_fulfillment_fee_per_unit,
+        currency,
+        longest_side * to_inches as longest_in,
+        median_side * to_inches as median_in,
+        shortest_side * to_inches as shortest_in,
+        item_package_weight * to_pounds as weight_lb
+    from preview_rows
+    where preview_rank = 1
+)
+
+select
+    fitting.seller_id,
+    fitting.sku,
+    fitting.country,
+    fitting.effective_from,
+    fitting.size_tier,
+    preview.product_size_tier as amazon_size_tier,
+    preview.expected_fulfillment_fee_per_unit as amazon_expected_fee_per_unit,
+    cast(fitting.longest_in as decimal(18, 4)) as longest_in,
+    cast(fitting.median_in as decimal(18, 4)) as median_in,
+    cast(fitting.shortest_in as decimal(18, 4)) as shortest_in,
+    cast(fitting.weight_lb as decimal(18, 4)) as unit_weight_lb,
+    cast(fitting.shipping_weight_lb as decimal(18, 4)) as shipping_weight_lb,
+    cast(preview.longest_in as decimal(18, 4)) as amazon_longest_in,
+    cast(preview.median_in as decimal(18, 4)) as amazon_median_in,
+    cast(preview.shortest_in as decimal(18, 4)) as amazon_shortest_in,
+    cast(preview.weight_lb as decimal(18, 4)) as amazon_weight_lb,
+    case
+        when preview.sku is null then null
+        when
+            preview.product_size_tier is not null
+            and replace(
+                replace(replace(lower(preview.product_size_tier), ' ', ''), '-', ''), 'size', ''
+            ) != replace(
+                replace(replace(lower(fitting.size_tier), ' ', ''), '-', ''), 'size', ''
+            )
+            then true
+        when preview.longest_in > fitting.longest_in * 1.05 + 0.1 then true
+        when preview.median_in > fitting.median_in * 1.05 + 0.1 then true
+        when preview.shortest_in > fitting.shortest_in * 1.05 + 0.1 then true
+        when preview.weight_lb > fitting.weight_lb * 1.05 + 0.05 then true
+        else false
+    end as amazon_measurement_disagrees
+from fitting
+left join preview
+    on
+        fitting.seller_id = preview.seller_id
+        and fitting.sku = preview.sku
+where fitting.fit_rank = 1
