@@ -38,7 +38,13 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 from extractors.sandbox.catalog import REPORTS, SCENARIO_FILE
-from extractors.sandbox.simulator import SandboxManifest, Scenario, generate, load_manifest
+from extractors.sandbox.simulator import (
+    MARKETPLACES,
+    SandboxManifest,
+    Scenario,
+    generate,
+    load_manifest,
+)
 
 log = logging.getLogger(__name__)
 
@@ -76,6 +82,8 @@ _DEFAULT_SCOPE: dict[str, frozenset[str]] = {
     "expired_url": frozenset({"getReportDocument"}),
     "truncated_document": frozenset({"document"}),
 }
+
+_SNAPSHOT = datetime(1970, 1, 1, tzinfo=UTC)  # sort key of snapshot-report rows
 
 # Nominal Amazon processing time per non-terminal status, scaled by `time_scale`.
 _QUEUE_S, _PROGRESS_S = 15.0, 45.0
@@ -151,13 +159,15 @@ class SpApiEmulator:
         port: int = 0,
         polls_to_done: int = 3,
         url_ttl_s: float = 300.0,
-        document_charset: str = "UTF-8",
+        document_charset: str | None = None,
         clock: Callable[[], float] = time.time,
     ):
         """`time_scale` scales Amazon's nominal processing time (15 s queued, 45 s in progress);
         0 advances reports on polls only: IN_QUEUE, then IN_PROGRESS, terminal on poll number
         `polls_to_done`. With time_scale > 0 a report also needs the scaled time to elapse.
-        `url_ttl_s` is the lifetime of document URLs (Amazon: 5 minutes)."""
+        `url_ttl_s` is the lifetime of document URLs (Amazon: 5 minutes). `document_charset`
+        None serves each seller's documents in its marketplace's charset (US UTF-8, UK Cp1252,
+        declared in the Content-Type); a value forces that charset for every seller."""
         self.sandbox_dir = Path(sandbox_dir)
         self.manifest: SandboxManifest = load_manifest(self.sandbox_dir)
         self.time_scale = float(time_scale)
@@ -310,10 +320,14 @@ class SpApiEmulator:
             with open(path, encoding="utf-8", newline="") as fh:
                 header = fh.readline().rstrip("\r\n")
                 names = header.split("\t")
-                idx = names.index(spec.date_column)
+                idx = names.index(spec.date_column) if spec.date_column else None
                 for n, line in enumerate(fh):
                     line = line.rstrip("\r\n")
-                    if line:
+                    if not line:
+                        continue
+                    if idx is None:  # a snapshot report: every row, whatever the window
+                        keyed.append((_SNAPSHOT, n, line))
+                    else:
                         keyed.append((spec.parse_date(line.split("\t")[idx]), n, line))
         keyed.sort()
         value = (header, [k for k, _, _ in keyed], [line for _, _, line in keyed])
@@ -323,6 +337,8 @@ class SpApiEmulator:
 
     def _window_lines(self, report: _Report) -> tuple[str, list[str]]:
         header, keys, lines = self._rows_for(report.seller_id, report.report_type)
+        if REPORTS[report.report_type].date_column is None:
+            return header, lines
         lo = 0 if report.start is None else bisect.bisect_left(keys, report.start)
         hi = len(keys) if report.end is None else bisect.bisect_left(keys, report.end)
         return header, lines[lo:hi]
@@ -367,15 +383,29 @@ class SpApiEmulator:
             report.status = "CANCELLED"  # Amazon: no data for the requested window
             return
         text = header + "\n" + "\n".join(lines) + "\n"
-        codec = {"cp1252": "cp1252", "windows-1252": "cp1252"}.get(
-            self.document_charset.lower(), self.document_charset
-        )
+        charset = self.charset_for(report.seller_id)
+        codec = {"cp1252": "cp1252", "windows-1252": "cp1252"}.get(charset.lower(), charset)
         doc_id = self._document_id(report)
         self._documents[doc_id] = _Document(
             doc_id, report.seller_id, gzip.compress(text.encode(codec, "replace"), mtime=0)
         )
         report.document_id = doc_id
         report.status = "DONE"
+
+    def charset_for(self, seller_id: str) -> str:
+        """The charset a seller's documents are encoded in and declared with: the emulator's
+        `document_charset` when set, else the marketplace's (EU: Cp1252, amazon-reports.md §0)."""
+        if self.document_charset:
+            return self.document_charset
+        market = next(
+            (
+                m
+                for m in MARKETPLACES.values()
+                if m.marketplace_id == self._sellers[seller_id].marketplace_id
+            ),
+            None,
+        )
+        return market.charset if market else "UTF-8"
 
     def _document_id(self, report: _Report) -> str:
         region = self._sellers[report.seller_id].region.lower()
@@ -818,7 +848,7 @@ class _Handler(BaseHTTPRequestHandler):
         self._send(
             200,
             body,
-            f"text/plain;charset={emu.document_charset}",
+            f"text/plain;charset={emu.charset_for(doc.seller_id)}",
             {
                 "x-amz-request-id": rid,
                 "ETag": f'"{hashlib.md5(doc.body, usedforsecurity=False).hexdigest()}"',

@@ -30,7 +30,13 @@ from typing import TextIO
 import numpy as np
 import pandas as pd
 
+from extractors.sandbox import fees
 from extractors.sandbox.catalog import (
+    ALL_ORDERS,
+    CUSTOMER_RETURNS,
+    FEE_PREVIEW_EU,
+    FEE_PREVIEW_US,
+    FULFILLED_SHIPMENTS,
     GROUND_TRUTH_COLUMNS,
     GROUND_TRUTH_FILE,
     LEDGER_DETAIL,
@@ -38,9 +44,15 @@ from extractors.sandbox.catalog import (
     PRODUCT_MASTER_FILE,
     REIMBURSEMENTS,
     REMOVAL_ORDER_DETAIL,
+    REMOVAL_SHIPMENT_DETAIL,
     REPORTS,
     SCENARIO_FILE,
+    SETTLEMENT_COLUMNS,
+    SETTLEMENT_DIR,
+    SETTLEMENT_REPORT_TYPE,
+    STORAGE_FEES,
 )
+from extractors.sandbox.fees import Dims
 
 FORMAT = "fba-reclaim-sandbox/1"
 CENT = Decimal("0.01")
@@ -97,6 +109,18 @@ class Marketplace:
     # from this date (US 10 Mar 2025; EU blogs give the same date, others 31 Mar 2025).
     cost_valuation_since: date
     utc_offset: Callable[[date], str]
+    sales_channel: str = "Amazon.com"
+    carriers: tuple[str, ...] = ("UPS", "USPS", "FedEx")
+    # claim-policy.md §3, FBA customer returns claims: (opens, deadline) days after the refund.
+    customer_return_window: tuple[int, int] = (60, 120)
+    # Sales tax (US, on top of the price) / VAT share of the price (UK) on order lines.
+    tax_rate: Decimal = Decimal("0.07")
+    # Settlement V2 is localised (amazon-reports.md §1.12): "us" = `2026-09-11 08:00:00 UTC`;
+    # "eu" = `11.09.2026 08:00:00 UTC` dates. Amounts use the marketplace's decimal separator.
+    settlement_style: str = "us"
+    decimal_comma: bool = False
+    # EU documents come as Cp1252 (amazon-reports.md §0); the emulator serves them so.
+    charset: str = "UTF-8"
 
 
 MARKETPLACES: dict[str, Marketplace] = {
@@ -125,6 +149,12 @@ MARKETPLACES: dict[str, Marketplace] = {
         proactive_since=date(2025, 1, 9),
         cost_valuation_since=date(2025, 3, 10),
         utc_offset=_uk_offset,
+        sales_channel="Amazon.co.uk",
+        carriers=("Royal Mail", "DPD", "Evri"),
+        customer_return_window=(45, 105),
+        tax_rate=Decimal("0.20"),
+        settlement_style="eu",
+        charset="Cp1252",
     ),
 }
 
@@ -172,8 +202,30 @@ class Scenario:
     damage_rate: float = 0.005
     # Share of FC-damaged units reimbursed automatically (then removed via an O row).
     damage_reimbursed_share: float = 0.85
-    # Customer returns per unit shipped (assumption).
-    return_rate: float = 0.05
+    # Order lines refunded (assumption; one unit per refund).
+    refund_rate: float = 0.05
+    # Refunds whose item never comes back; §5: 3-10 % of FBA refunds (UNCONFIRMED).
+    unreturned_share: float = 0.08
+    # Unreturned refunds Amazon reimburses automatically ~60 days after the refund (§3 "in most
+    # cases"); the rest stays open (refund_not_returned).
+    unreturned_reimbursed_share: float = 0.85
+    # Of those auto-reimbursed, the share whose item comes back afterwards: the reimbursement is
+    # then reversed (a justified reversal).
+    returned_after_reimbursed_share: float = 0.1
+    # Returned units graded DAMAGED / CARRIER_DAMAGED (Amazon's responsibility, §1.4) and the
+    # share of those Amazon reimburses by itself (assumptions).
+    damaged_return_share: float = 0.05
+    damaged_return_reimbursed_share: float = 0.8
+    # SKUs Amazon measured too big (fulfilment fee charged at a higher tier from some day on),
+    # and too small (charged less: not claimable) (assumptions).
+    mismeasured_sku_share: float = 0.1
+    undermeasured_sku_share: float = 0.05
+    # Storage fee rows whose item_volume is inflated against the unit's dimensions (assumption).
+    storage_volume_error_rate: float = 0.03
+    # Seller-requested return removal orders (units shipped back) per month, and the share of
+    # completed ones where some units are never shipped nor otherwise accounted for.
+    return_removals_per_month: float = 1.2
+    removal_unaccounted_share: float = 0.1
     # Share of reimbursements paid below the seller's unit cost (assumption; §5 valuation notes).
     underpaid_share: float = 0.2
     # Seller-requested disposal removal orders of sellable stock per month (assumption).
@@ -267,6 +319,20 @@ class Product:
     dims: tuple[Decimal, Decimal, Decimal, Decimal]  # length, width, height (in), weight (lb)
     fcs: tuple[str, str]
     fc_weight: float  # share of units shipped from fcs[0]
+    price: Decimal = Decimal(0)  # item price per unit (incl. VAT in the UK)
+    # Amazon's measurement of the unit from day `measured_since` (day index) on; before it, and
+    # when None, Amazon's measurement equals the true dimensions (`dims`).
+    measured: Dims | None = None
+    measured_since: int = 0
+
+    @property
+    def true_dims(self) -> Dims:
+        return Dims(*self.dims)
+
+    def amazon_dims(self, day_index: int) -> Dims:
+        if self.measured is not None and day_index >= self.measured_since:
+            return self.measured
+        return self.true_dims
 
 
 @dataclass
@@ -280,6 +346,7 @@ class Reimbursement:
     qty_inventory: int = 0
     original: Reimbursement | None = None
     reimbursement_id: str = ""
+    order_id: str = ""  # amazon-order-id (CustomerReturn reimbursements)
 
     @property
     def qty_total(self) -> int:
@@ -344,16 +411,24 @@ class Loss:
 
 @dataclass
 class RemovalOrder:
-    """A seller's removal order (one SKU line) and the ledger D row that carries it out."""
+    """A seller's removal order (one SKU line): a Disposal carried out by a ledger D row, or a
+    Return shipped back to the seller in parcels (ledger VendorReturns rows). `lost` units of a
+    Return are never shipped nor otherwise accounted for (removal_unaccounted)."""
 
     order_id: str
     requested: datetime  # UTC
-    completed: datetime  # UTC; the ledger D row is on this day
+    completed: datetime  # UTC; the ledger D row / last parcel is on this day
     product: Product
-    order_type: str  # "Disposal"
+    order_type: str  # "Disposal" | "Return"
     quantity: int
     fee_per_unit: Decimal
-    disposal: Adjustment
+    disposal: Adjustment | None = None
+    cancelled: int = 0
+    lost: int = 0
+    parcels: list[Parcel] = field(default_factory=list)
+
+    def completed_by(self, as_of: date) -> bool:
+        return self.completed.date() <= as_of
 
 
 @dataclass
@@ -376,11 +451,100 @@ class Receipt:
 @dataclass
 class CustomerReturn:
     seq: int
-    when: datetime
+    when: datetime  # FC local time
     product: Product
     fc: str
     order_id: str
-    disposition: str
+    disposition: str  # returns-report detailed-disposition
+    posted: date | None = None  # day the row appears in the returns report (back-posting)
+    reason: str = "UNWANTED_ITEM"
+    lpn: str = ""
+
+    @property
+    def ledger_disposition(self) -> str:
+        return {"DAMAGED": "WAREHOUSE_DAMAGED"}.get(self.disposition, self.disposition)
+
+    def visible(self, as_of: date) -> bool:
+        return self.when.date() <= as_of and (self.posted or self.when.date()) <= as_of
+
+
+@dataclass
+class Refund:
+    """A customer refund of one unit of an order line, and what became of the unit."""
+
+    order: int  # row in SellerBook.orders
+    when: datetime  # UTC
+    product: Product
+    order_id: str
+    principal: Decimal  # refunded per unit
+    commission: Decimal  # referral fee given back per unit
+    outcome: str  # returned | returned_damaged | unreturned | returned_after_reimbursed
+    ret: CustomerReturn | None = None
+    reimbursements: list[Reimbursement] = field(default_factory=list)
+    adjustment_id: str = ""
+    adjustment_item_id: str = ""
+
+    def returned(self, as_of: date) -> bool:
+        return self.ret is not None and self.ret.visible(as_of)
+
+    def reimbursed_units(self, as_of: date) -> int:
+        return sum(r.qty_total for r in self.reimbursements if r.approval.date() <= as_of)
+
+
+@dataclass
+class Orders:
+    """Every shipped order line (one SKU per order), column-wise: numpy arrays of equal length,
+    in ship order. Days are day indexes from the scenario start (FC local calendar)."""
+
+    day: np.ndarray  # ship day
+    product: np.ndarray
+    qty: np.ndarray
+    slot: np.ndarray  # 0: shipped from product.fcs[0], 1: from fcs[1]
+    ship_minute: np.ndarray  # local minute of the ship day
+    lead_minutes: np.ndarray  # purchase happened this long before shipping
+    order_id: np.ndarray
+    order_item_id: np.ndarray
+    shipment_id: np.ndarray
+    shipment_item_id: np.ndarray
+    tracking: np.ndarray
+    carrier: np.ndarray
+    price_cents: np.ndarray  # per unit
+    fee_cents: np.ndarray  # fulfilment fee charged per unit (Amazon's measurement)
+    true_fee_cents: np.ndarray  # fee per unit for the true dimensions
+
+    def __len__(self) -> int:
+        return len(self.day)
+
+
+@dataclass
+class Parcel:
+    shipped: datetime  # UTC
+    quantity: int
+    carrier: str
+    tracking: str
+
+
+@dataclass
+class StorageCharge:
+    month: date  # first day of the month of charge
+    product: Product
+    fc: str
+    dims: Dims  # Amazon's measurement shown in the report
+    tier: str
+    item_volume: Decimal  # cubic feet, as charged
+    true_volume: Decimal
+    avg_on_hand: Decimal
+    rate: Decimal
+    true_rate: Decimal
+    avg_orders: Decimal
+
+    @property
+    def fee(self) -> Decimal:
+        return (self.avg_on_hand * self.item_volume * self.rate).quantize(Decimal("0.0001"))
+
+    @property
+    def true_fee(self) -> Decimal:
+        return (self.avg_on_hand * self.true_volume * self.true_rate).quantize(Decimal("0.0001"))
 
 
 @dataclass
@@ -394,6 +558,9 @@ class SellerBook:
     units_shipped: np.ndarray  # (days, products) units shipped per day
     units_from_first_fc: np.ndarray  # (days, products) of which from product.fcs[0]
     receipts: list[Receipt]
+    orders: Orders
+    refunds: list[Refund]
+    storage: list[StorageCharge]
     returns: list[CustomerReturn]
     disposals: list[Adjustment]  # every ledger D row, authorised or not
     removal_orders: list[RemovalOrder]
@@ -402,6 +569,8 @@ class SellerBook:
     damages: list[Damage]
     reimbursements: list[Reimbursement]
     shipments_stream: int  # seed material for rendering per-row shipment details
+    offset_minutes: np.ndarray  # UTC offset of the FC local time per day index
+    settlement_seed: int = 0
 
     @property
     def market(self) -> Marketplace:
@@ -465,7 +634,214 @@ class SellerBook:
             if not paid:
                 rows.append(fc_claim("warehouse_damaged", dmg.adjustment, -dmg.adjustment.quantity))
         rows += self._underpaid_truth()
-        rows.sort(key=lambda r: (r["claim_type"], r["event_date"], r["reference_id"], r["fnsku"]))
+        rows += self._refund_truth()
+        rows += self._fee_truth()
+        rows += self._storage_truth()
+        rows += self._removal_truth()
+        rows += self._reversal_truth()
+        rows.sort(
+            key=lambda r: (
+                r["claim_type"],
+                r["event_date"],
+                r["reference_id"],
+                r["fnsku"],
+                r["order_id"],
+                r["removal_order_id"],
+                r["fulfillment_center_id"],
+            )
+        )
+        return rows
+
+    def _truth(
+        self,
+        claim_type: str,
+        product: Product,
+        event_day: date,
+        qty: int,
+        unit_value: Decimal,
+        eligible: date,
+        deadline: date,
+        amount: Decimal | None = None,
+        **keys: str,
+    ) -> dict[str, str]:
+        market = self.market
+        if amount is None:
+            amount = (unit_value * qty).quantize(CENT, ROUND_HALF_UP)
+        row = {
+            "claim_type": claim_type,
+            "seller_id": self.seller_id,
+            "marketplace_id": market.marketplace_id,
+            "fnsku": product.fnsku,
+            "sku": product.sku,
+            "asin": product.asin,
+            "order_id": "",
+            "shipment_id": "",
+            "removal_order_id": "",
+            "reference_id": "",
+            "fulfillment_center_id": "",
+            "event_date": event_day.isoformat(),
+            "quantity": str(qty),
+            "unit_value": f"{unit_value:.2f}",
+            "amount": f"{amount:.2f}",
+            "currency": market.currency,
+            "eligible_from": eligible.isoformat(),
+            "deadline": deadline.isoformat(),
+            "status": claim_status(self.as_of, eligible, deadline),
+        }
+        row.update(keys)
+        return row
+
+    def _refund_truth(self) -> list[dict[str, str]]:
+        """Refunded units neither returned nor reimbursed (refund_not_returned), and returns
+        graded DAMAGED / CARRIER_DAMAGED that Amazon has not reimbursed
+        (return_damaged_unreimbursed), as of `as_of`: claim-policy.md 2.4/2.5, window from the
+        refund date (US +60..+120 days, EU/UK +45..+105)."""
+        as_of = self.as_of
+        opens, closes = self.market.customer_return_window
+        rows = []
+        for rf in self.refunds:
+            day = rf.when.date()
+            if day > as_of:
+                continue
+            eligible, deadline = day + timedelta(days=opens), day + timedelta(days=closes)
+            reimbursed = rf.reimbursed_units(as_of)
+            if rf.returned(as_of):
+                if rf.ret.disposition in ("DAMAGED", "CARRIER_DAMAGED") and reimbursed < 1:
+                    claim_type = "return_damaged_unreimbursed"
+                else:
+                    continue
+            elif reimbursed < 1:
+                claim_type = "refund_not_returned"
+            else:
+                continue
+            rows.append(
+                self._truth(
+                    claim_type,
+                    rf.product,
+                    day,
+                    1,
+                    rf.principal,
+                    eligible,
+                    deadline,
+                    order_id=rf.order_id,
+                )
+            )
+        return rows
+
+    def _fee_truth(self) -> list[dict[str, str]]:
+        """Order lines charged a fulfilment fee above the fee for the unit's true dimensions
+        (claim-policy.md 2.10): one row per (order, SKU), window fee date +0..+90 days. The fee
+        is charged when the order ships (settlement posted date, UTC)."""
+        o = self.orders
+        over = np.nonzero(o.fee_cents > o.true_fee_cents)[0]
+        utc_days = _utc_day_index(self, o.day[over], o.ship_minute[over])
+        rows = []
+        for i, ud in zip(over.tolist(), utc_days.tolist(), strict=True):
+            day = self.start + timedelta(days=int(ud))
+            if day > self.as_of:
+                continue
+            diff = Decimal(int(o.fee_cents[i] - o.true_fee_cents[i])) / 100
+            rows.append(
+                self._truth(
+                    "fulfillment_fee_overcharge",
+                    self.products[int(o.product[i])],
+                    day,
+                    int(o.qty[i]),
+                    diff,
+                    day,
+                    day + timedelta(days=90),
+                    order_id=str(o.order_id[i]),
+                )
+            )
+        return rows
+
+    def _storage_truth(self) -> list[dict[str, str]]:
+        """Monthly storage charges above what the true item volume costs (claim-policy.md 2.11):
+        one row per (FNSKU, month of charge, FC); window month end +0..+90 days."""
+        rows = []
+        for c in self.storage:
+            diff = (c.fee - c.true_fee).quantize(CENT, ROUND_HALF_UP)
+            if diff < CENT:
+                continue
+            end = _month_end(c.month)
+            rows.append(
+                self._truth(
+                    "storage_fee_overcharge",
+                    c.product,
+                    c.month,
+                    1,
+                    diff,
+                    end,
+                    end + timedelta(days=90),
+                    amount=diff,
+                    fulfillment_center_id=c.fc,
+                )
+            )
+        return rows
+
+    def _removal_truth(self) -> list[dict[str, str]]:
+        """Completed return removal orders with units neither shipped, cancelled, disposed nor in
+        process (claim-policy.md 2.9); window last shipment date +15..+75 days."""
+        rows = []
+        for o in self.removal_orders:
+            if o.lost <= 0 or not o.completed_by(self.as_of):
+                continue
+            day = o.completed.date()
+            rows.append(
+                self._truth(
+                    "removal_unaccounted",
+                    o.product,
+                    day,
+                    o.lost,
+                    o.product.unit_cost,
+                    day + timedelta(days=15),
+                    day + timedelta(days=75),
+                    removal_order_id=o.order_id,
+                )
+            )
+        return rows
+
+    def _reversal_truth(self) -> list[dict[str, str]]:
+        """Reimbursement reversals with no found unit (ledger F after the original) or returned
+        item behind them (claim-policy.md 2.13); window approval date +0..+60 days."""
+        as_of = self.as_of
+        justified: set[int] = set()
+        # claim-policy.md 2.13: justified when a unit of that FNSKU was found (ledger F) between
+        # the original reimbursement and its reversal; the ledger cannot tell which loss a found
+        # unit belongs to, so neither does the truth.
+        found_days: dict[int, list[date]] = {}
+        for loss in self.losses:
+            for a in loss.found:
+                if a.reason == "F":
+                    found_days.setdefault(a.product.index, []).append(a.when.date())
+        for r in self.reimbursements:
+            if r.original is None or r.original.reason == "CustomerReturn":
+                continue
+            lo, hi = r.original.approval.date(), r.approval.date()
+            if any(lo <= d <= hi for d in found_days.get(r.product.index, ())):
+                justified.add(r.seq)
+        for rf in self.refunds:
+            for rev in (r for r in rf.reimbursements if r.original is not None):
+                if rf.ret is not None and rf.ret.when.date() <= rev.approval.date():
+                    justified.add(rev.seq)
+        rows = []
+        for r in self.reimbursements:
+            day = r.approval.date()
+            if r.original is None or day > as_of or r.seq in justified:
+                continue
+            rows.append(
+                self._truth(
+                    "reversal_unjustified",
+                    r.product,
+                    day,
+                    -r.qty_total,
+                    r.amount_per_unit,
+                    day,
+                    day + timedelta(days=60),
+                    amount=-r.amount_total,
+                    reference_id=r.reimbursement_id,
+                )
+            )
         return rows
 
     def _underpaid_truth(self) -> list[dict[str, str]]:
@@ -592,6 +968,38 @@ def _codes(rng: np.random.Generator, n: int, length: int, alphabet: np.ndarray) 
     return np.ascontiguousarray(alphabet[idx]).view(f"<U{length}").ravel()
 
 
+def _zfill(values: np.ndarray, width: int) -> np.ndarray:
+    """Non-negative integers as zero-padded strings (object array), vectorised."""
+    return np.char.zfill(np.asarray(values).astype(np.int64).astype(str), width).astype(object)
+
+
+def _offset_minutes(offset: str) -> int:
+    """'-0700' -> -420."""
+    sign = -1 if offset[0] == "-" else 1
+    return sign * (int(offset[1:3]) * 60 + int(offset[3:5]))
+
+
+def _colon_offset(offset: str) -> str:
+    return f"{offset[:3]}:{offset[3:]}"
+
+
+def _month_end(month: date) -> date:
+    return month.replace(day=calendar.monthrange(month.year, month.month)[1])
+
+
+def _utc_day_index(sim, day: np.ndarray, minute: np.ndarray) -> np.ndarray:
+    """Day index (from the scenario start) of the UTC date of FC-local (day, minute)."""
+    utc = day.astype(np.int64) * 1440 + minute - sim.offset_minutes[day]
+    return utc // 1440
+
+
+_RETURN_REASONS = {
+    "SELLABLE": ("UNWANTED_ITEM", "NO_REASON_GIVEN", "FOUND_BETTER_PRICE", "ORDERED_WRONG_ITEM"),
+    "CUSTOMER_DAMAGED": ("UNWANTED_ITEM", "NOT_AS_DESCRIBED", "QUALITY_UNACCEPTABLE"),
+    "DEFECTIVE": ("DEFECTIVE", "MISSING_PARTS", "QUALITY_UNACCEPTABLE"),
+}
+
+
 def _unique_codes(
     rng: np.random.Generator, n: int, length: int, alphabet: np.ndarray, taken: set[str]
 ) -> list[str]:
@@ -657,6 +1065,12 @@ class _Seq:
         return self.n
 
 
+def _utc_to_local(dt: datetime, market: Marketplace) -> datetime:
+    """FC-local naive time of a UTC instant (the offset of the UTC day; day granularity)."""
+    naive = dt.astimezone(UTC).replace(tzinfo=None)
+    return naive + timedelta(minutes=_offset_minutes(market.utc_offset(naive.date())))
+
+
 def _local(day: date, minute: int) -> datetime:
     return datetime(day.year, day.month, day.day) + timedelta(minutes=int(minute))
 
@@ -675,6 +1089,14 @@ class _SellerSim:
         "ids",
         "render",
         "removals",
+        # Appended streams: SeedSequence children depend only on their index, so the streams
+        # above draw exactly what they drew before these were added.
+        "orders",
+        "refunds",
+        "fees",
+        "storage",
+        "return_removals",
+        "settlement",
     )
 
     def __init__(self, scenario: Scenario, seller_index: int):
@@ -694,6 +1116,40 @@ class _SellerSim:
             self.rng["catalogue"], seller_index, scenario.skus_per_seller, self.market
         )
         self.reimbursements: list[Reimbursement] = []
+        self._price_and_measure(self.rng["fees"])
+        self.offset_minutes = np.array(
+            [_offset_minutes(self.market.utc_offset(self.day(i))) for i in range(self.days + 2)]
+        )
+
+    def _price_and_measure(self, rng: np.random.Generator) -> None:
+        """Item prices, and the SKUs Amazon measured wrong: too big (a higher fee from some day
+        on: fulfillment_fee_overcharge and storage_fee_overcharge) or too small (lower fee)."""
+        sc, n = self.sc, len(self.products)
+        for p in self.products:
+            markup = Decimal(str(round(2.2 + 1.4 * rng.random(), 2)))
+            p.price = (p.unit_cost * markup).quantize(Decimal(1), ROUND_HALF_UP) - CENT
+        u = rng.random(n)
+        over = set(np.nonzero(u < sc.mismeasured_sku_share)[0].tolist())
+        if not over and n >= 2 and sc.mismeasured_sku_share > 0:
+            over = {int(rng.integers(n))}
+        under = set(
+            np.nonzero(
+                (u >= sc.mismeasured_sku_share)
+                & (u < sc.mismeasured_sku_share + sc.undermeasured_sku_share)
+            )[0].tolist()
+        )
+        for i in sorted(over | under):
+            p = self.products[i]
+            true_fee = fees.fulfillment_fee(p.true_dims, self.market.code)[1]
+            for attempt in range(40):
+                step = 0.08 * (attempt + 1) * (0.7 + 0.6 * rng.random())
+                side, weight = (1 + step, 1 + 1.5 * step) if i in over else (1 / (1 + step),) * 2
+                dims = p.true_dims.scaled(side, weight)
+                fee = fees.fulfillment_fee(dims, self.market.code)[1]
+                if (fee > true_fee) if i in over else (fee < true_fee):
+                    p.measured = dims
+                    p.measured_since = max(0, self.days - int(rng.integers(25, 71)))
+                    break
 
     # -- helpers --------------------------------------------------------------------------
 
@@ -716,9 +1172,13 @@ class _SellerSim:
         qty_cash: int,
         qty_inventory: int = 0,
         original: Reimbursement | None = None,
+        order_id: str = "",
+        per_unit: Decimal | None = None,
     ) -> Reimbursement:
         if original is not None:
             per_unit = original.amount_per_unit
+        elif per_unit is not None:
+            pass
         elif rng.random() < self.sc.underpaid_share:
             per_unit = (
                 product.unit_cost * Decimal(str(round(0.55 + 0.4 * rng.random(), 3)))
@@ -737,20 +1197,78 @@ class _SellerSim:
             qty_cash=qty_cash,
             qty_inventory=qty_inventory,
             original=original,
+            order_id=order_id,
         )
         self.reimbursements.append(r)
         return r
 
     # -- flows ----------------------------------------------------------------------------
 
-    def flows(self) -> tuple[np.ndarray, np.ndarray]:
+    def flows(self) -> tuple[np.ndarray, np.ndarray, Orders]:
+        """Orders shipped per day and SKU (one order line each), vectorised: (units per day and
+        SKU, of which from the SKU's first FC, the order lines)."""
         rng = self.rng["flows"]
         n = len(self.products)
         orders = rng.poisson(self.sc.daily_orders_per_sku, size=(self.days, n))
-        units = orders + rng.binomial(orders, 0.08)  # some orders are for two units
+        twos = rng.binomial(orders, 0.08)  # some orders are for two units
+        units = orders + twos
+        d, p = np.nonzero(orders)
+        cnt = orders[d, p]
+        day, prod = np.repeat(d, cnt), np.repeat(p, cnt)
+        rank = np.arange(len(day)) - np.repeat(np.cumsum(cnt) - cnt, cnt)
+        qty = (1 + (rank < np.repeat(twos[d, p], cnt))).astype(np.int32)
         weights = np.array([p.fc_weight for p in self.products])
-        first = rng.binomial(units, weights[np.newaxis, :])
-        return units.astype(np.int32), first.astype(np.int32)
+        slot = (rng.random(len(day)) >= weights[prod]).astype(np.int8)
+        first = np.zeros_like(units)
+        np.add.at(first, (day[slot == 0], prod[slot == 0]), qty[slot == 0])
+        return units.astype(np.int32), first.astype(np.int32), self._orders(day, prod, qty, slot)
+
+    def _orders(self, day, prod, qty, slot) -> Orders:
+        rng = self.rng["orders"]
+        m = len(day)
+        prefixes = np.array(self.market.order_prefixes, dtype=object)
+        while True:
+            pre = rng.integers(len(prefixes), size=m)
+            a, b = rng.integers(0, 10**7, size=m), rng.integers(0, 10**7, size=m)
+            keys = (pre.astype(np.int64) * 10**7 + a) * 10**7 + b
+            if len(np.unique(keys)) == m:
+                break
+        order_id = prefixes[pre] + "-" + _zfill(a, 7) + "-" + _zfill(b, 7)
+        market = self.market
+        price = np.array([int(p.price * 100) for p in self.products], dtype=np.int64)
+        true_fee = np.array(
+            [int(fees.fulfillment_fee(p.true_dims, market.code)[1] * 100) for p in self.products],
+            dtype=np.int64,
+        )
+        amazon_fee = np.array(
+            [
+                int(fees.fulfillment_fee(p.measured or p.true_dims, market.code)[1] * 100)
+                for p in self.products
+            ],
+            dtype=np.int64,
+        )
+        since = np.array([p.measured_since for p in self.products])
+        fee = np.where(day >= since[prod], amazon_fee[prod], true_fee[prod])
+        carriers = np.array(market.carriers, dtype=object)
+        return Orders(
+            day=day.astype(np.int32),
+            product=prod.astype(np.int32),
+            qty=qty,
+            slot=slot,
+            ship_minute=rng.integers(6 * 60, 23 * 60, size=m),
+            lead_minutes=rng.integers(2 * 60, 40 * 60, size=m),
+            order_id=order_id,
+            order_item_id=_zfill(rng.integers(10**13, 10**14, size=m), 14),
+            shipment_id=np.char.add("D", _codes(rng, m, 8, MIXED_ALNUM)).astype(object),
+            shipment_item_id=np.char.add("D", _codes(rng, m, 9, MIXED_ALNUM)).astype(object),
+            tracking=np.char.add("TBA", _zfill(rng.integers(10**11, 10**12, size=m), 12)).astype(
+                object
+            ),
+            carrier=carriers[rng.integers(len(carriers), size=m)],
+            price_cents=price[prod],
+            fee_cents=fee,
+            true_fee_cents=true_fee[prod],
+        )
 
     def receipts(self) -> list[Receipt]:
         """Inbound FBA shipments every ~2 weeks, one shipment id per destination FC, each SKU
@@ -790,58 +1308,241 @@ class _SellerSim:
                             )
         return out
 
-    def returns(self, units: np.ndarray) -> tuple[list[CustomerReturn], list[Adjustment]]:
-        """Customer returns of shipped units; unsellable returns are later disposed (D)."""
-        rng = self.rng["returns"]
-        counts = rng.binomial(units, self.sc.return_rate)
-        d_idx, p_idx = np.nonzero(counts)
-        reps = counts[d_idx, p_idx]
-        d_idx, p_idx = np.repeat(d_idx, reps), np.repeat(p_idx, reps)
-        delay = rng.integers(4, 31, size=len(d_idx))
-        ret_day = d_idx + delay
-        keep = ret_day < self.days
-        ret_day, p_idx = ret_day[keep], p_idx[keep]
-        order = np.lexsort((p_idx, ret_day))
-        ret_day, p_idx = ret_day[order], p_idx[order]
-        returns, disposals = [], []
-        seen_orders: set[str] = set()
-        for d, p in zip(ret_day.tolist(), p_idx.tolist(), strict=True):
-            product = self.products[p]
-            while True:
-                prefix = self.market.order_prefixes[
-                    int(rng.integers(len(self.market.order_prefixes)))
-                ]
-                a, b = rng.integers(0, 10**7, size=2)
-                order_id = f"{prefix}-{a:07d}-{b:07d}"
-                if order_id not in seen_orders:
-                    seen_orders.add(order_id)
-                    break
-            u = rng.random()
-            disposition = "SELLABLE" if u < 0.75 else "CUSTOMER_DAMAGED" if u < 0.9 else "DEFECTIVE"
-            fc = self.market.fcs[int(rng.integers(len(self.market.fcs)))]
-            when = _local(self.day(d), self._minute(rng))
-            returns.append(CustomerReturn(self.seq(), when, product, fc, order_id, disposition))
-            if disposition != "SELLABLE" and rng.random() < 0.6:
-                dd = d + int(rng.integers(20, 61))
-                if dd < self.days:
-                    disposals.append(
-                        Adjustment(
-                            self.seq(),
-                            _local(self.day(dd), self._minute(rng)),
-                            product,
-                            fc,
-                            "D",
-                            -1,
-                            disposition,
+    def refunds(
+        self, orders: Orders
+    ) -> tuple[list[Refund], list[CustomerReturn], list[Adjustment]]:
+        """Refunds of order lines and what became of each unit: returned (most; graded, some
+        DAMAGED/CARRIER_DAMAGED and then mostly reimbursed), or never returned (mostly
+        reimbursed ~60 days after the refund; a few of those come back later and the
+        reimbursement is reversed). Unsellable returns the seller owns are later disposed (D)."""
+        rng, sc, market = self.rng["refunds"], self.sc, self.market
+        picked = np.nonzero(rng.random(len(orders)) < sc.refund_rate)[0]
+        delay = rng.integers(3, 36, size=len(picked))
+        keep = orders.day[picked] + delay < self.days
+        picked, delay = picked[keep], delay[keep]
+        refunds: list[Refund] = []
+        returns: list[CustomerReturn] = []
+        disposals: list[Adjustment] = []
+        taken: set[str] = set()
+
+        def when_utc(d: date) -> datetime:
+            return datetime(d.year, d.month, d.day, tzinfo=UTC) + timedelta(
+                minutes=self._minute(rng, 0, 24 * 60)
+            )
+
+        def customer_return(rf: Refund, on: date, disposition: str, reason: str) -> None:
+            fc = market.fcs[int(rng.integers(len(market.fcs)))]
+            ret = CustomerReturn(
+                self.seq(),
+                _local(on, self._minute(rng)),
+                rf.product,
+                fc,
+                rf.order_id,
+                disposition,
+                posted=on + timedelta(days=int(rng.integers(0, 8))),
+                reason=reason,
+                lpn="LPNR" + _unique_codes(rng, 1, 9, UPPER_ALNUM, taken)[0],
+            )
+            rf.ret = ret
+            returns.append(ret)
+            if disposition in ("CUSTOMER_DAMAGED", "DEFECTIVE") and rng.random() < 0.6:
+                dd = on + timedelta(days=int(rng.integers(20, 61)))
+                disposals.append(
+                    Adjustment(
+                        self.seq(),
+                        _local(dd, self._minute(rng)),
+                        rf.product,
+                        fc,
+                        "D",
+                        -1,
+                        disposition,
+                    )
+                )
+
+        for i, dl in zip(picked.tolist(), delay.tolist(), strict=True):
+            product = self.products[int(orders.product[i])]
+            refund_day = self.day(int(orders.day[i]) + dl)
+            price = Decimal(int(orders.price_cents[i])) / 100
+            rf = Refund(
+                order=i,
+                when=when_utc(refund_day),
+                product=product,
+                order_id=str(orders.order_id[i]),
+                principal=price,
+                commission=(price * fees.REFERRAL_RATE).quantize(CENT, ROUND_HALF_UP),
+                outcome="returned",
+            )
+            refunds.append(rf)
+            factor = 1.0 if refund_day >= market.proactive_since else sc.pre_proactive_factor
+            if rng.random() >= sc.unreturned_share:
+                on = refund_day + timedelta(days=int(rng.integers(1, 21)))
+                u = rng.random()
+                if u < sc.damaged_return_share:
+                    rf.outcome = "returned_damaged"
+                    disposition = "DAMAGED" if rng.random() < 0.6 else "CARRIER_DAMAGED"
+                    reason = "DAMAGED_BY_FC" if disposition == "DAMAGED" else "DAMAGED_BY_CARRIER"
+                    customer_return(rf, on, disposition, reason)
+                    if rng.random() < sc.damaged_return_reimbursed_share * factor:
+                        paid = on + timedelta(days=int(rng.integers(5, 31)))
+                        rf.reimbursements.append(
+                            self._reimburse(
+                                rng,
+                                paid,
+                                "CustomerReturn",
+                                product,
+                                1,
+                                order_id=rf.order_id,
+                                per_unit=price,
+                            )
+                        )
+                else:
+                    v = rng.random()
+                    disposition = (
+                        "SELLABLE" if v < 0.78 else "CUSTOMER_DAMAGED" if v < 0.9 else "DEFECTIVE"
+                    )
+                    reasons = _RETURN_REASONS[disposition]
+                    customer_return(rf, on, disposition, reasons[int(rng.integers(len(reasons)))])
+                continue
+            rf.outcome = "unreturned"
+            if rng.random() >= sc.unreturned_reimbursed_share * factor:
+                continue  # stays open: refund_not_returned once the window opens
+            paid = refund_day + timedelta(days=int(rng.integers(60, 76)))
+            original = self._reimburse(
+                rng, paid, "CustomerReturn", product, 1, order_id=rf.order_id, per_unit=price
+            )
+            rf.reimbursements.append(original)
+            if rng.random() < sc.returned_after_reimbursed_share:
+                rf.outcome = "returned_after_reimbursed"
+                on = paid + timedelta(days=int(rng.integers(5, 31)))
+                customer_return(rf, on, "SELLABLE", "UNWANTED_ITEM")
+                rf.reimbursements.append(
+                    self._reimburse(
+                        rng,
+                        on + timedelta(days=int(rng.integers(3, 11))),
+                        "Reimbursement_Reversal",
+                        product,
+                        -1,
+                        original=original,
+                        order_id=rf.order_id,
+                    )
+                )
+        returns.sort(key=lambda r: (r.when, r.seq))
+        return refunds, returns, disposals
+
+    def storage(self) -> list[StorageCharge]:
+        """Monthly storage charges per SKU and FC for every month that ended before `as_of`;
+        item volume from Amazon's measurement of the unit at the start of the month, some rows
+        with an inflated volume."""
+        rng, sc, market = self.rng["storage"], self.sc, self.market
+        out: list[StorageCharge] = []
+        month = self.start.replace(day=1)
+        daily = sc.daily_orders_per_sku * 1.08
+        while _month_end(month) < self.as_of:
+            day_index = max(0, (month - self.start).days)
+            for p in self.products:
+                dims = p.amazon_dims(day_index)
+                tier = fees.fulfillment_fee(dims, market.code)[0]
+                true_tier = fees.fulfillment_fee(p.true_dims, market.code)[0]
+                true_volume = p.true_dims.cubic_feet.quantize(Decimal("0.0001"), ROUND_HALF_UP)
+                volume = dims.cubic_feet.quantize(Decimal("0.0001"), ROUND_HALF_UP)
+                for fc, w in ((p.fcs[0], p.fc_weight), (p.fcs[1], 1 - p.fc_weight)):
+                    shown = volume
+                    if rng.random() < sc.storage_volume_error_rate:
+                        f = Decimal(str(round(1.15 + 0.45 * rng.random(), 2)))
+                        shown = (volume * f).quantize(Decimal("0.0001"), ROUND_HALF_UP)
+                    on_hand = daily * w * (25 + 30 * rng.random())
+                    out.append(
+                        StorageCharge(
+                            month=month,
+                            product=p,
+                            fc=fc,
+                            dims=dims,
+                            tier=tier,
+                            item_volume=shown,
+                            true_volume=true_volume,
+                            avg_on_hand=Decimal(str(round(on_hand, 1))),
+                            rate=fees.storage_rate(tier, month, market.code),
+                            true_rate=fees.storage_rate(true_tier, month, market.code),
+                            avg_orders=Decimal(str(round(sc.daily_orders_per_sku * w, 1))),
                         )
                     )
-        return returns, disposals
+            month = _month_end(month) + timedelta(days=1)
+        return out
+
+    def return_removals(self) -> list[RemovalOrder]:
+        """Return removal orders (sellable units shipped back to the seller in one or two
+        parcels; some partly cancelled, some cancelled, some with units unaccounted for)."""
+        rng, sc, market = self.rng["return_removals"], self.sc, self.market
+        out: list[RemovalOrder] = []
+        months = self.days / 30.4
+
+        def order(day: int, outcome: str) -> None:
+            product = self.products[int(rng.integers(len(self.products)))]
+            k = int(rng.integers(4, 31))
+            requested = datetime.combine(self.day(day), datetime.min.time(), UTC) + timedelta(
+                minutes=self._minute(rng)
+            )
+            o = RemovalOrder(
+                order_id="".join(rng.choice(UPPER_ALNUM, size=10)),
+                requested=requested,
+                completed=requested,
+                product=product,
+                order_type="Return",
+                quantity=k,
+                fee_per_unit=Decimal(str(round(0.9 + 1.3 * rng.random(), 2))),
+            )
+            if outcome == "cancelled":
+                o.cancelled = k
+                o.completed = requested + timedelta(hours=int(rng.integers(2, 72)))
+                out.append(o)
+                return
+            if outcome == "partly_cancelled":
+                o.cancelled = int(rng.integers(1, k))
+            if outcome == "unaccounted":
+                o.lost = int(rng.integers(1, min(4, k - o.cancelled)))
+            to_ship = k - o.cancelled - o.lost
+            parts = [to_ship]
+            if to_ship >= 6 and rng.random() < 0.35:
+                first = int(rng.integers(1, to_ship))
+                parts = [first, to_ship - first]
+            when = requested + timedelta(days=int(rng.integers(3, 11)))
+            for q in parts:
+                when = when.replace(hour=int(rng.integers(14, 23)), minute=int(rng.integers(60)))
+                carrier = market.carriers[int(rng.integers(len(market.carriers)))]
+                tracking = ("1Z" if carrier == "UPS" else "") + "".join(
+                    rng.choice(UPPER_ALNUM[26:], size=18)
+                )
+                o.parcels.append(Parcel(when, q, carrier, tracking))
+                when = when + timedelta(days=int(rng.integers(1, 4)))
+            o.completed = o.parcels[-1].shipped
+            out.append(o)
+
+        for _ in range(int(rng.poisson(sc.return_removals_per_month * months))):
+            u = rng.random()
+            outcome = (
+                "unaccounted"
+                if u < sc.removal_unaccounted_share
+                else "partly_cancelled"
+                if u < sc.removal_unaccounted_share + 0.1
+                else "cancelled"
+                if u < sc.removal_unaccounted_share + 0.15
+                else "normal"
+            )
+            order(int(rng.integers(0, self.days)), outcome)
+        # Planting: every sandbox with enough history shows claimable unaccounted units.
+        if self.days > 70:
+            have = sum(
+                1 for o in out if o.lost and 15 <= (self.as_of - o.completed.date()).days <= 60
+            )
+            for _ in range(max(0, sc.min_per_outcome - have)):
+                order(self.days - 1 - int(rng.integers(30, 60)), "unaccounted")
+        return out
 
     # -- losses -----------------------------------------------------------------------------
 
     def _handled_per_day(self) -> float:
         shipped = self.sc.daily_orders_per_sku * 1.08
-        return shipped * (2.0 + self.sc.return_rate)  # received + shipped + returned
+        return shipped * (2.0 + self.sc.refund_rate)  # received + shipped + returned
 
     def _loss_units(self, rng: np.random.Generator) -> int:
         return int(min(24, rng.geometric(0.55)))
@@ -1133,9 +1834,9 @@ class _SellerSim:
             r.reimbursement_id = str(i)
 
     def run(self) -> SellerBook:
-        units, first = self.flows()
+        units, first, orders = self.flows()
         receipts = self.receipts()
-        returns, disposals = self.returns(units)
+        refunds, returns, disposals = self.refunds(orders)
         losses = self.losses()
         damages = self.damages()
         removal_orders, unauthorized = self.removals()
@@ -1143,6 +1844,10 @@ class _SellerSim:
             [*disposals, *(o.disposal for o in removal_orders), *unauthorized],
             key=lambda a: (a.when, a.seq),
         )
+        removal_orders = sorted(
+            [*removal_orders, *self.return_removals()], key=lambda o: (o.requested, o.order_id)
+        )
+        storage = self.storage()
         self.assign_ids(losses, damages, disposals)
         return SellerBook(
             seller_id=self.seller_id,
@@ -1152,6 +1857,9 @@ class _SellerSim:
             units_shipped=units,
             units_from_first_fc=first,
             receipts=receipts,
+            orders=orders,
+            refunds=refunds,
+            storage=storage,
             returns=returns,
             disposals=disposals,
             removal_orders=removal_orders,
@@ -1160,6 +1868,8 @@ class _SellerSim:
             damages=damages,
             reimbursements=self.reimbursements,
             shipments_stream=self.render_seed,
+            offset_minutes=self.offset_minutes,
+            settlement_seed=int(self.rng["settlement"].integers(10**10, 5 * 10**10)),
         )
 
 
@@ -1204,7 +1914,12 @@ def _ledger_event_rows(book: SellerBook) -> Iterator[tuple]:
                   "SELLABLE", "", "", "")  # fmt: skip
     for r in book.returns:
         yield row(r.when, r.seq, r.product, "CustomerReturns", r.order_id, 1, r.fc,
-                  r.disposition, "", "", "")  # fmt: skip
+                  r.ledger_disposition, "", "", "")  # fmt: skip
+    for o in book.removal_orders:
+        for parcel in o.parcels:  # units leaving for the seller: VendorReturns
+            local = _utc_to_local(parcel.shipped, book.market)
+            yield row(local, 0, o.product, "VendorReturns", o.order_id, -parcel.quantity,
+                      o.product.fcs[0], "SELLABLE", "", "", "")  # fmt: skip
     for a in book.disposals:
         yield adjustment(a)
     for loss in book.losses:
@@ -1326,7 +2041,8 @@ def render_ledger(book: SellerBook, fh: TextIO) -> int:
 
 def render_reimbursements(book: SellerBook, fh: TextIO) -> int:
     """GET_FBA_REIMBURSEMENTS_DATA as of `as_of` (18 columns, §1.3). Automatic reimbursements
-    have no case id; reversals carry negative amounts and quantities and name the original."""
+    have no case id; customer-return ones carry the amazon-order-id; reversals carry negative
+    amounts and quantities and name the original."""
     fh.write(REIMBURSEMENTS.header + "\n")
     currency, n = book.market.currency, 0
     for r in sorted(book.reimbursements, key=lambda r: (r.approval, r.reimbursement_id)):
@@ -1339,7 +2055,7 @@ def render_reimbursements(book: SellerBook, fh: TextIO) -> int:
                     r.approval.strftime("%Y-%m-%dT%H:%M:%S+00:00"),
                     r.reimbursement_id,
                     "",
-                    "",
+                    r.order_id,
                     r.reason,
                     p.sku,
                     p.fnsku,
@@ -1365,34 +2081,47 @@ def render_reimbursements(book: SellerBook, fh: TextIO) -> int:
 def render_removal_orders(book: SellerBook, fh: TextIO) -> int:
     """GET_FBA_FULFILLMENT_REMOVAL_ORDER_DETAIL_DATA as of `as_of` (§1.8): one row per order
     line, updated in place: Pending with the units in process until the order completes, then
-    Completed with the disposed quantity. ISO-8601 dates with offset."""
+    Completed (or Cancelled) with the final quantities. ISO-8601 dates with offset. A completed
+    Return whose requested units exceed cancelled + disposed + shipped has units unaccounted."""
     fh.write(REMOVAL_ORDER_DETAIL.header + "\n")
     currency, n = book.market.currency, 0
     as_of_end = datetime.combine(book.as_of + timedelta(days=1), datetime.min.time(), UTC)
+    stamp = "%Y-%m-%dT%H:%M:%S+00:00"
     for o in sorted(book.removal_orders, key=lambda o: (o.requested, o.order_id)):
         if o.requested >= as_of_end:
             continue
         done = o.completed < as_of_end
+        shipped_parcels = [x for x in o.parcels if x.shipped < as_of_end]
+        shipped = sum(x.quantity for x in shipped_parcels)
+        disposed = o.quantity if done and o.order_type == "Disposal" else 0
+        if done:
+            status = "Cancelled" if o.cancelled == o.quantity else "Completed"
+            in_process = 0
+            updated = o.completed
+        else:
+            status = "Pending"
+            in_process = o.quantity - o.cancelled - shipped - disposed
+            updated = shipped_parcels[-1].shipped if shipped_parcels else o.requested
         p = o.product
         fh.write(
             "\t".join(
                 (
-                    o.requested.strftime("%Y-%m-%dT%H:%M:%S+00:00"),
+                    o.requested.strftime(stamp),
                     o.order_id,
                     "Seller",
                     o.order_type,
                     "Standard",
-                    "Completed" if done else "Pending",
-                    (o.completed if done else o.requested).strftime("%Y-%m-%dT%H:%M:%S+00:00"),
+                    status,
+                    updated.strftime(stamp),
                     p.sku,
                     p.fnsku,
                     "Sellable",
                     str(o.quantity),
-                    "0",
-                    str(o.quantity if done else 0),
-                    "0",
-                    str(0 if done else o.quantity),
-                    f"{o.fee_per_unit * o.quantity:.2f}",
+                    str(o.cancelled),
+                    str(disposed),
+                    str(shipped),
+                    str(in_process),
+                    f"{o.fee_per_unit * (o.quantity - o.cancelled):.2f}",
                     currency,
                 )
             )
@@ -1400,6 +2129,395 @@ def render_removal_orders(book: SellerBook, fh: TextIO) -> int:
         )
         n += 1
     return n
+
+
+def render_removal_shipments(book: SellerBook, fh: TextIO) -> int:
+    """GET_FBA_FULFILLMENT_REMOVAL_SHIPMENT_DETAIL_DATA as of `as_of` (§1.9): one row per parcel
+    of a Return removal order shipped by then (disposals and cancelled units never appear)."""
+    fh.write(REMOVAL_SHIPMENT_DETAIL.header + "\n")
+    as_of_end = datetime.combine(book.as_of + timedelta(days=1), datetime.min.time(), UTC)
+    stamp = "%Y-%m-%dT%H:%M:%S+00:00"
+    parcels = sorted(
+        ((x, o) for o in book.removal_orders for x in o.parcels if x.shipped < as_of_end),
+        key=lambda t: (t[0].shipped, t[1].order_id),
+    )
+    for x, o in parcels:
+        fh.write(
+            "\t".join(
+                (
+                    o.requested.strftime(stamp),
+                    o.order_id,
+                    x.shipped.strftime(stamp),
+                    o.product.sku,
+                    o.product.fnsku,
+                    "Sellable",
+                    str(x.quantity),
+                    x.carrier,
+                    x.tracking,
+                    o.order_type,
+                )
+            )
+            + "\n"
+        )
+    return len(parcels)
+
+
+def _local_iso(book: SellerBook, minutes: np.ndarray) -> np.ndarray:
+    """FC-local ISO-8601 date-times with offset (`2026-09-02T03:00:00-07:00`) for minutes since
+    the scenario start's local midnight (negative = before the start), vectorised."""
+    minutes = np.asarray(minutes, dtype=np.int64)
+    if len(minutes) == 0:
+        return np.array([], dtype=object)
+    day = minutes // 1440
+    lo, hi = int(day.min()), int(day.max())
+    dates = [book.start + timedelta(days=i) for i in range(lo, hi + 1)]
+    prefix = np.array([d.isoformat() + "T" for d in dates], dtype=object)  # indexed by day - lo
+    suffix = np.array([_colon_offset(book.market.utc_offset(d)) for d in dates], dtype=object)
+    m = minutes % 1440
+    clock = _zfill(m // 60, 2) + ":" + _zfill(m % 60, 2) + ":00"
+    return prefix[day - lo] + clock + suffix[day - lo]
+
+
+def _money(cents: np.ndarray, thousands: bool = False, comma: bool = False) -> np.ndarray:
+    """Amounts from integer cents: `12.50`, `-6.94`; with `thousands` `1,234.56`; with `comma`
+    the decimal comma style `1.234,56` (vectorised)."""
+    cents = np.asarray(cents, dtype=np.int64)
+    sign = np.where(cents < 0, "-", "").astype(object)
+    units, frac = np.abs(cents) // 100, np.abs(cents) % 100
+    whole = units.astype(str).astype(object)
+    if thousands:
+        whole = np.array([f"{u:,}" for u in units.tolist()], dtype=object)
+        if comma:
+            whole = np.array([w.replace(",", ".") for w in whole], dtype=object)
+    return sign + whole + ("," if comma else ".") + _zfill(frac, 2)
+
+
+def _cents(d: Decimal) -> int:
+    return int((d * 100).to_integral_value(ROUND_HALF_UP))
+
+
+_CHUNK = 200_000  # order rows rendered at a time (bounded memory)
+
+
+def render_fulfilled_shipments(book: SellerBook, fh: TextIO) -> int:
+    """GET_AMAZON_FULFILLED_SHIPMENTS_DATA_GENERAL (§1.6): one row per order line shipped,
+    48 columns, buyer and address columns blank (restricted data); FC-local ISO dates with
+    offset; item-price is the line total."""
+    o, market = book.orders, book.market
+    fh.write(FULFILLED_SHIPMENTS.header + "\n")
+    sku = np.array([p.sku for p in book.products], dtype=object)
+    title = np.array([p.title for p in book.products], dtype=object)
+    fcs = np.array([[p.fcs[0], p.fcs[1]] for p in book.products], dtype=object)
+    for a in range(0, len(o), _CHUNK):
+        sl = slice(a, a + _CHUNK)
+        n = len(o.day[sl])
+        ship = o.day[sl].astype(np.int64) * 1440 + o.ship_minute[sl]
+        purchase = _local_iso(book, ship - o.lead_minutes[sl])
+        shipped = _local_iso(book, ship)
+        line = o.price_cents[sl] * o.qty[sl]
+        tax = _tax_cents(line, market)
+        blank = np.full(n, "", dtype=object)
+        zero = np.full(n, "0.00", dtype=object)
+        prod = o.product[sl]
+        cols = [
+            o.order_id[sl], blank, o.shipment_id[sl], o.shipment_item_id[sl],
+            o.order_item_id[sl], blank, purchase, purchase, shipped, shipped,
+            blank, blank, blank, sku[prod], title[prod], o.qty[sl].astype(str),
+            np.full(n, market.currency, dtype=object), _money(line), _money(tax), zero, zero,
+            zero, zero, np.full(n, "Standard", dtype=object), *([blank] * 7),
+            np.full(n, market.country, dtype=object), blank, *([blank] * 7), zero, zero,
+            o.carrier[sl], o.tracking[sl], _local_iso(book, ship + 3 * 1440 + 600),
+            fcs[prod, o.slot[sl]], np.full(n, "Amazon", dtype=object),
+            np.full(n, market.sales_channel, dtype=object),
+        ]  # fmt: skip
+        fh.write("\n".join(_tsv_lines(cols).tolist()) + "\n")
+    return len(o)
+
+
+def _tax_cents(line_cents: np.ndarray, market: Marketplace) -> np.ndarray:
+    rate = float(market.tax_rate)
+    if market.code == "UK":  # VAT included in the price: its share of the price
+        return np.rint(line_cents * rate / (1 + rate)).astype(np.int64)
+    return np.rint(line_cents * rate).astype(np.int64)
+
+
+def render_all_orders(book: SellerBook, fh: TextIO) -> int:
+    """GET_FLAT_FILE_ALL_ORDERS_DATA_BY_ORDER_DATE_GENERAL (§1.7): one row per order line,
+    fulfillment-channel Amazon, status Shipped; FC-local ISO dates with offset."""
+    o, market = book.orders, book.market
+    fh.write(ALL_ORDERS.header + "\n")
+    sku = np.array([p.sku for p in book.products], dtype=object)
+    asin = np.array([p.asin for p in book.products], dtype=object)
+    title = np.array([p.title for p in book.products], dtype=object)
+    for a in range(0, len(o), _CHUNK):
+        sl = slice(a, a + _CHUNK)
+        n = len(o.day[sl])
+        ship = o.day[sl].astype(np.int64) * 1440 + o.ship_minute[sl]
+        line = o.price_cents[sl] * o.qty[sl]
+        blank = np.full(n, "", dtype=object)
+        zero = np.full(n, "0.00", dtype=object)
+        shipped = np.full(n, "Shipped", dtype=object)
+        false = np.full(n, "false", dtype=object)
+        prod = o.product[sl]
+        cols = [
+            o.order_id[sl], blank, _local_iso(book, ship - o.lead_minutes[sl]),
+            _local_iso(book, ship + 17), shipped, np.full(n, "Amazon", dtype=object),
+            np.full(n, market.sales_channel, dtype=object), blank,
+            np.full(n, "Standard", dtype=object), title[prod], sku[prod], asin[prod], shipped,
+            o.qty[sl].astype(str), np.full(n, market.currency, dtype=object), _money(line),
+            _money(_tax_cents(line, market)), zero, zero, blank, blank, zero, zero, blank,
+            blank, blank, np.full(n, market.country, dtype=object), blank, blank, false, blank,
+            blank, false,
+        ]  # fmt: skip
+        fh.write("\n".join(_tsv_lines(cols).tolist()) + "\n")
+    return len(o)
+
+
+def render_customer_returns(book: SellerBook, fh: TextIO) -> int:
+    """GET_FBA_FULFILLMENT_CUSTOMER_RETURNS_DATA as of `as_of` (§1.4): the returns posted by
+    then (back-posted rows carry their earlier return-date), one row per unit/LPN."""
+    fh.write(CUSTOMER_RETURNS.header + "\n")
+    as_of = book.as_of
+    paid = {
+        rf.order_id
+        for rf in book.refunds
+        if any(r.original is None for r in rf.reimbursements if r.approval.date() <= as_of)
+    }
+    n = 0
+    for r in book.returns:
+        if not r.visible(as_of):
+            continue
+        offset = _colon_offset(book.market.utc_offset(r.when.date()))
+        damaged = r.disposition in ("DAMAGED", "CARRIER_DAMAGED")
+        status = "Reimbursed" if damaged and r.order_id in paid else "Unit returned to inventory"
+        p = r.product
+        fh.write(
+            "\t".join(
+                (
+                    r.when.strftime("%Y-%m-%dT%H:%M:%S") + offset,
+                    r.order_id,
+                    p.sku,
+                    p.asin,
+                    p.fnsku,
+                    p.title,
+                    "1",
+                    r.fc,
+                    r.disposition,
+                    r.reason,
+                    status,
+                    r.lpn,
+                    "",
+                )
+            )
+            + "\n"
+        )
+        n += 1
+    return n
+
+
+def _fmt(value: Decimal, places: str = "0.01") -> str:
+    return str(value.quantize(Decimal(places), ROUND_HALF_UP))
+
+
+def render_fee_preview(book: SellerBook, fh: TextIO) -> int:
+    """GET_FBA_ESTIMATED_FBA_FEES_TXT_DATA (§1.10), a snapshot as of `as_of`: Amazon's
+    measurement of each SKU (which may be wrong), its size tier and fees. US variant in
+    inches/pounds; the UK gets the EU variant in centimetres/kilograms."""
+    market = book.market
+    eu = market.code == "UK"
+    fh.write((FEE_PREVIEW_EU if eu else FEE_PREVIEW_US).header + "\n")
+    day = (book.as_of - book.start).days
+    for p in book.products:
+        dims = p.amazon_dims(day)
+        tier, fee = fees.fulfillment_fee(dims, market.code)
+        referral = (p.price * fees.REFERRAL_RATE).quantize(CENT, ROUND_HALF_UP)
+        total = referral + fee
+        long_, med, short = dims.sides
+        if eu:
+            long_, med, short = (s * fees.CM_PER_IN for s in (long_, med, short))
+            weight = dims.weight * fees.G_PER_LB / 1000
+            girth = long_ + 2 * (med + short)
+            row = (
+                p.sku, p.fnsku, p.asin, p.title, "Home", book.name, "AMAZON_EU", "Y",
+                _fmt(p.price), _fmt(p.price), _fmt(long_), _fmt(med), _fmt(short), _fmt(girth),
+                "centimeters", _fmt(weight), "kilograms", tier, market.currency, _fmt(total),
+                _fmt(referral), "0.00", _fmt(fee), "", "", "", "", "", "",
+            )  # fmt: skip
+        else:
+            girth = long_ + 2 * (med + short)
+            row = (
+                p.sku, p.fnsku, p.asin, p.title, "Home", book.name, "AMAZON_NA", _fmt(p.price),
+                _fmt(p.price), _fmt(long_), _fmt(med), _fmt(short), _fmt(girth), "inches",
+                _fmt(dims.weight), "pounds", tier, market.currency, _fmt(total), _fmt(referral),
+                "0.00", "0.00", "", "", _fmt(fee), _fmt(total), "", "", "", _fmt(fee),
+                _fmt(referral), "", "", "",
+            )  # fmt: skip
+        fh.write("\t".join(row) + "\n")
+    return len(book.products)
+
+
+def render_storage_fees(book: SellerBook, fh: TextIO) -> int:
+    """GET_FBA_STORAGE_FEE_CHARGES_DATA (§1.11): one row per SKU, FC and month of charge
+    (`YYYY-MM`) for months that ended before `as_of`; Amazon's dimensions, item volume in cubic
+    feet, fee = average units on hand x item volume x rate."""
+    market = book.market
+    eu = market.code == "UK"
+    fh.write(STORAGE_FEES.header + "\n")
+    n = 0
+    for c in sorted(book.storage, key=lambda c: (c.month, c.product.index, c.fc)):
+        if _month_end(c.month) >= book.as_of:
+            continue
+        p = c.product
+        sides = c.dims.sides
+        weight = c.dims.weight
+        if eu:
+            sides = tuple(s * fees.CM_PER_IN for s in sides)
+            weight = weight * fees.G_PER_LB / 1000
+        row = (
+            p.asin, p.fnsku, p.title, c.fc, market.country, *(_fmt(s) for s in sides),
+            "centimeters" if eu else "inches", _fmt(weight), "kilograms" if eu else "pounds",
+            _fmt(c.item_volume, "0.0001"), "cubic feet",
+            "Oversize" if fees.is_oversize(c.tier) else "Standard", _fmt(c.avg_on_hand, "0.1"),
+            "0.0", _fmt(c.avg_on_hand * c.item_volume, "0.0001"), c.month.strftime("%Y-%m"),
+            _fmt(c.rate), market.currency, _fmt(c.fee, "0.0001"), "--", "N", "N", "0", "",
+            _fmt(c.avg_orders, "0.1"),
+        )  # fmt: skip
+        fh.write("\t".join(row) + "\n")
+        n += 1
+    return n
+
+
+_REIMBURSEMENT_DESCRIPTIONS = {
+    "Lost_Warehouse": "WAREHOUSE_LOST",
+    "Damaged_Warehouse": "WAREHOUSE_DAMAGE",
+    "CustomerReturn": "CUSTOMER_RETURN",
+    "Reimbursement_Reversal": "REVERSAL_REIMBURSEMENT",
+}
+SETTLEMENT_DAYS = 14
+
+
+def render_settlements(book: SellerBook, out_dir: Path) -> tuple[int, int]:
+    """GET_V2_SETTLEMENT_REPORT_DATA_FLAT_FILE_V2 (§1.12): one file per 14-day settlement period
+    (the last one closing at the end of `as_of`), summary row first, one row per amount: orders
+    (Principal, FBAPerUnitFulfillmentFee, Commission), refunds (Principal, Commission given back,
+    RefundCommission) and reimbursements (other-transaction). Dates and amounts localised per
+    marketplace; encoded in the marketplace's charset. Returns (files, data rows)."""
+    market, o = book.market, book.orders
+    eu = market.settlement_style == "eu"
+    rng = np.random.default_rng(book.settlement_seed)
+    end_min = ((book.as_of - book.start).days + 1) * 1440  # UTC minutes since the start
+    period = SETTLEMENT_DAYS * 1440
+
+    def stamp(minutes: np.ndarray, with_time: bool = True) -> np.ndarray:
+        minutes = np.asarray(minutes, dtype=np.int64)
+        if len(minutes) == 0:
+            return np.array([], dtype=object)
+        day = minutes // 1440
+        lo, hi = int(day.min()), int(day.max())
+        dates = [book.start + timedelta(days=i) for i in range(lo, hi + 1)]
+        fmt = "%d.%m.%Y" if eu else "%Y-%m-%d"
+        ds = np.array([d.strftime(fmt) for d in dates], dtype=object)[day - lo]
+        if not with_time:
+            return ds
+        m = minutes % 1440
+        return ds + " " + _zfill(m // 60, 2) + ":" + _zfill(m % 60, 2) + ":00 UTC"
+
+    def money(c):
+        return _money(c, thousands=True, comma=market.decimal_comma)
+
+    # Orders: three amount rows per line, posted when shipped (UTC).
+    posted = o.day.astype(np.int64) * 1440 + o.ship_minute - book.offset_minutes[o.day]
+    line = o.price_cents * o.qty
+    parts = []
+    for kind, desc, amount in (
+        ("ItemPrice", "Principal", line),
+        ("ItemFees", "FBAPerUnitFulfillmentFee", -o.fee_cents * o.qty),
+        ("ItemFees", "Commission", -np.rint(line * float(fees.REFERRAL_RATE)).astype(np.int64)),
+    ):
+        parts.append(
+            pd.DataFrame(
+                {
+                    "posted": posted,
+                    "type": "Order",
+                    "order_id": o.order_id,
+                    "adjustment_id": "",
+                    "shipment_id": o.shipment_id,
+                    "amount_type": kind,
+                    "desc": desc,
+                    "cents": amount,
+                    "item_code": o.order_item_id,
+                    "adj_item": "",
+                    "sku": np.array([p.sku for p in book.products], dtype=object)[o.product],
+                    "qty": o.qty.astype(str),
+                }
+            )
+        )
+    extra = []
+    for rf in book.refunds:
+        t = int((rf.when - datetime.combine(book.start, datetime.min.time(), UTC)).total_seconds())
+        t //= 60
+        adj = str(int(rng.integers(10**13, 10**14)))
+        adj_item = str(int(rng.integers(10**13, 10**14)))
+        item_code = str(o.order_item_id[rf.order])
+        admin = min(_cents(rf.commission) * 20 // 100, 500)
+        for kind, desc, cents in (
+            ("ItemPrice", "Principal", -_cents(rf.principal)),
+            ("ItemFees", "Commission", _cents(rf.commission)),
+            ("ItemFees", "RefundCommission", -admin),
+        ):
+            extra.append((t, "Refund", rf.order_id, adj, "", kind, desc, cents, item_code,
+                          adj_item, rf.product.sku, ""))  # fmt: skip
+    for r in book.reimbursements:
+        if r.qty_cash == 0 or r.approval.date() > book.as_of:
+            continue
+        t = int(
+            (r.approval - datetime.combine(book.start, datetime.min.time(), UTC)).total_seconds()
+        )
+        extra.append((t // 60, "other-transaction", r.order_id, "", "",
+                      "FBA Inventory Reimbursement", _REIMBURSEMENT_DESCRIPTIONS[r.reason],
+                      _cents(r.amount_total), "", "", r.product.sku, ""))  # fmt: skip
+    if extra:
+        parts.append(pd.DataFrame(extra, columns=parts[0].columns))
+    rows = pd.concat(parts, ignore_index=True)
+    rows = rows[(rows["posted"] < end_min)]
+    rows["period"] = (end_min - 1 - rows["posted"]) // period
+    rows = rows.sort_values(["posted", "order_id", "type"], kind="stable")
+    out_dir.mkdir(parents=True, exist_ok=True)
+    n_periods = int(rows["period"].max()) + 1 if len(rows) else 0
+    codec = "cp1252" if market.charset.lower() == "cp1252" else "utf-8"
+    files = data_rows = 0
+    base_id = book.settlement_seed
+    for k in range(n_periods - 1, -1, -1):
+        chunk = rows[rows["period"] == k]
+        p_end = end_min - k * period
+        p_start = p_end - period
+        sid = str(base_id + (n_periods - 1 - k) * 97)
+        n = len(chunk)
+        blank = np.full(n, "", dtype=object)
+        total = int(chunk["cents"].sum())
+        summary = [sid, *stamp(np.array([p_start, p_end, p_end + 2 * 1440])), money([total])[0],
+                   market.currency] + [""] * (len(SETTLEMENT_COLUMNS) - 6)  # fmt: skip
+        cols = [
+            np.full(n, sid, dtype=object), blank, blank, blank, blank, blank,
+            chunk["type"].to_numpy(object), chunk["order_id"].to_numpy(object), blank,
+            chunk["adjustment_id"].to_numpy(object), chunk["shipment_id"].to_numpy(object),
+            np.full(n, market.sales_channel, dtype=object), chunk["amount_type"].to_numpy(object),
+            chunk["desc"].to_numpy(object), money(chunk["cents"].to_numpy()),
+            np.full(n, "AFN", dtype=object), stamp(chunk["posted"].to_numpy(), False),
+            stamp(chunk["posted"].to_numpy()), chunk["item_code"].to_numpy(object), blank,
+            chunk["adj_item"].to_numpy(object), chunk["sku"].to_numpy(object),
+            chunk["qty"].to_numpy(object), blank,
+        ]  # fmt: skip
+        text = "\t".join(SETTLEMENT_COLUMNS) + "\n" + "\t".join(summary) + "\n"
+        if n:
+            text += "\n".join(_tsv_lines(cols).tolist()) + "\n"
+        path = out_dir / f"{SETTLEMENT_REPORT_TYPE}_{sid}.tsv"
+        tmp = path.with_name(path.name + ".tmp")
+        tmp.write_bytes(text.encode(codec, "replace"))
+        tmp.replace(path)
+        files += 1
+        data_rows += n
+    return files, data_rows
 
 
 def render_product_master(book: SellerBook, fh: TextIO) -> int:
@@ -1423,6 +2541,12 @@ RENDERERS: dict[str, Callable[[SellerBook, TextIO], int]] = {
     LEDGER_DETAIL.report_type: render_ledger,
     REIMBURSEMENTS.report_type: render_reimbursements,
     REMOVAL_ORDER_DETAIL.report_type: render_removal_orders,
+    REMOVAL_SHIPMENT_DETAIL.report_type: render_removal_shipments,
+    CUSTOMER_RETURNS.report_type: render_customer_returns,
+    FULFILLED_SHIPMENTS.report_type: render_fulfilled_shipments,
+    ALL_ORDERS.report_type: render_all_orders,
+    FEE_PREVIEW_US.report_type: render_fee_preview,
+    STORAGE_FEES.report_type: render_storage_fees,
 }
 # Seller-side and evaluation files: name -> (file name, renderer).
 SIDE_FILES: dict[str, tuple[str, Callable[[SellerBook, TextIO], int]]] = {
@@ -1502,6 +2626,10 @@ def generate(scenario: Scenario, out_dir: Path) -> SandboxManifest:
                 entry.counts[key] = render(book, fh)
             tmp.replace(path)
             entry.files[key] = path
+        settlements = seller_dir / SETTLEMENT_DIR
+        files, rows = render_settlements(book, settlements)
+        entry.files["settlements"] = settlements
+        entry.counts["settlements"], entry.counts["settlement_rows"] = files, rows
         for status in ("ready", "upcoming", "expired"):
             entry.counts[f"ground_truth_{status}"] = 0
         for row in book.truth_rows():

@@ -347,3 +347,47 @@ def test_as_of_boundary_rows_are_served(make_client, sandbox):
     rows = gzip.decompress(download(url).content).decode().split("\n")[1:-1]
     assert rows and {r.split("\t")[0] for r in rows} == {as_of.strftime("%m/%d/%Y")}
     assert as_of == date(2026, 11, 20)
+
+
+ALL_ORDERS = "GET_FLAT_FILE_ALL_ORDERS_DATA_BY_ORDER_DATE_GENERAL"
+
+
+@pytest.mark.parametrize(
+    "report_type, start, end, windowed",
+    [
+        ("GET_AMAZON_FULFILLED_SHIPMENTS_DATA_GENERAL", *OCTOBER, "shipment-date"),
+        (ALL_ORDERS, utc(2026, 10, 1), utc(2026, 10, 31), "purchase-date"),
+        ("GET_FBA_FULFILLMENT_CUSTOMER_RETURNS_DATA", *OCTOBER, "return-date"),
+        ("GET_FBA_STORAGE_FEE_CHARGES_DATA", utc(2026, 8, 1), utc(2026, 11, 1), None),
+        ("GET_FBA_ESTIMATED_FBA_FEES_TXT_DATA", utc(2026, 11, 17), utc(2026, 11, 20), None),
+    ],
+)  # fmt: skip
+def test_new_report_types_served(make_client, sandbox, report_type, start, end, windowed):
+    """Orders, returns, storage fees and the fee preview come through createReport/getReport/
+    getReportDocument like the ledger; the fee preview is a snapshot served whole."""
+    client = make_client()
+    _, report = poll(client, create(client, report_type, start, end))
+    assert report["processingStatus"] == "DONE"
+    doc = client.get_report_document(report["reportDocumentId"]).payload
+    resp = download(doc["url"])
+    assert resp.headers["content-type"].endswith("charset=UTF-8")
+    lines = gzip.decompress(resp.content).decode("utf-8").split("\n")[:-1]
+    path = sandbox.seller("SANDBOX1").files[report_type]
+    if windowed:
+        header, expected = file_rows(path, windowed, start, end)
+        assert expected and lines[0] == header and sorted(lines[1:]) == sorted(expected)
+    elif report_type.startswith("GET_FBA_STORAGE"):
+        months = {line.split("\t")[17] for line in lines[1:]}
+        assert months == {"2026-08", "2026-09", "2026-10"}
+    else:
+        assert lines == path.read_text(encoding="utf-8").split("\n")[:-1]
+
+
+def test_uk_documents_are_cp1252(tmp_path):
+    from extractors.sandbox.simulator import Scenario, generate
+
+    manifest = generate(Scenario(marketplace="UK", sellers=1, months=2), tmp_path)
+    with SpApiEmulator(manifest.out_dir) as emu:
+        assert emu.charset_for("SANDBOX1") == "Cp1252"
+    with SpApiEmulator(manifest.out_dir, document_charset="UTF-8") as emu:
+        assert emu.charset_for("SANDBOX1") == "UTF-8"

@@ -1,0 +1,279 @@
+"""Orders, refunds, returns, fees, storage, removal shipments and reversals in the sandbox: every
+rendered file parses with the project's parser without a quarantined row, the reports agree with
+each other, and every ground-truth row points at ids that exist in the rendered reports."""
+
+from __future__ import annotations
+
+import csv
+from collections import Counter, defaultdict
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from extractors.reports.parsing import parse_document
+from extractors.sandbox import fees
+from extractors.sandbox.simulator import Scenario, generate
+
+pytestmark = pytest.mark.timeout(120)
+
+AFS = "GET_AMAZON_FULFILLED_SHIPMENTS_DATA_GENERAL"
+ALL_ORDERS = "GET_FLAT_FILE_ALL_ORDERS_DATA_BY_ORDER_DATE_GENERAL"
+RETURNS = "GET_FBA_FULFILLMENT_CUSTOMER_RETURNS_DATA"
+REMOVALS = "GET_FBA_FULFILLMENT_REMOVAL_ORDER_DETAIL_DATA"
+REMOVAL_SHIPMENTS = "GET_FBA_FULFILLMENT_REMOVAL_SHIPMENT_DETAIL_DATA"
+FEE_PREVIEW = "GET_FBA_ESTIMATED_FBA_FEES_TXT_DATA"
+STORAGE = "GET_FBA_STORAGE_FEE_CHARGES_DATA"
+REIMB = "GET_FBA_REIMBURSEMENTS_DATA"
+LEDGER = "GET_LEDGER_DETAIL_VIEW_DATA"
+
+
+@pytest.fixture(scope="module")
+def uk(tmp_path_factory):
+    return generate(Scenario(marketplace="UK", sellers=1), tmp_path_factory.mktemp("uk"))
+
+
+def tsv(path: Path, encoding: str = "utf-8") -> list[dict[str, str]]:
+    with open(path, encoding=encoding, newline="") as fh:
+        return list(csv.DictReader(fh, delimiter="\t", quoting=csv.QUOTE_NONE))
+
+
+def settlement_rows(seller) -> list[dict[str, str]]:
+    rows = []
+    enc = "cp1252" if seller.currency == "GBP" else "utf-8"
+    for path in sorted(seller.files["settlements"].glob("*.tsv")):
+        body = tsv(path, enc)
+        assert body[0]["transaction-type"] == "" and body[0]["total-amount"]  # summary row
+        rows += body[1:]
+    return rows
+
+
+def amount(text: str) -> Decimal:
+    return Decimal(text.replace(",", ""))
+
+
+@pytest.mark.parametrize("which", ["sandbox", "uk"])
+def test_every_file_parses_without_quarantine(which, request):
+    manifest = request.getfixturevalue(which)
+    for seller in manifest.sellers:
+        for key, path in seller.files.items():
+            if key == "ground_truth":
+                continue
+            paths = sorted(path.glob("*.tsv")) if path.is_dir() else [path]
+            assert paths, key
+            for p in paths:
+                doc = parse_document(p.read_bytes(), p.name)
+                assert doc.quarantine == [], (p.name, doc.quarantine[:3])
+                assert len(doc.frame) == doc.rows_in > 0 or key == "settlements", p.name
+                if key not in ("settlements", "product_master"):
+                    assert doc.spec.report_type == key
+                if key == "settlements" and which == "uk":  # Cp1252 bytes, localised dates
+                    assert doc.encoding in ("cp1252", "utf-8")
+                    assert doc.conventions == {"decimal_separator": ".", "date_order": "DMY"}
+
+
+def test_orders_refunds_and_returns_agree(sandbox):
+    for seller in sandbox.sellers:
+        afs = tsv(seller.files[AFS])
+        orders = {r["amazon-order-id"]: r for r in afs}
+        assert len(orders) == len(afs) == seller.counts[AFS] > 1000
+        all_orders = tsv(seller.files[ALL_ORDERS])
+        assert {r["amazon-order-id"] for r in all_orders} == set(orders)
+        assert all(r["fulfillment-channel"] == "Amazon" for r in all_orders)
+        for r in afs[:200]:
+            assert datetime.fromisoformat(r["purchase-date"]) < datetime.fromisoformat(
+                r["shipment-date"]
+            )
+            assert r["buyer-email"] == r["buyer-name"] == r["ship-address-1"] == ""
+        settle = settlement_rows(seller)
+        refunds = {r["order-id"]: r for r in settle if r["amount-description"] == "Principal"
+                   and r["transaction-type"] == "Refund"}  # fmt: skip
+        charged = {r["order-id"]: r for r in settle if r["amount-description"] == "Principal"
+                   and r["transaction-type"] == "Order"}  # fmt: skip
+        # Every order posts to a settlement, the last one closing at the end of as_of (UTC):
+        # only orders shipped late on as_of (local time) are still to come.
+        assert set(charged) <= set(orders)
+        for oid in set(orders) - set(charged):
+            shipped = datetime.fromisoformat(orders[oid]["shipment-date"])
+            assert shipped.date() == sandbox.scenario.as_of and shipped.utcoffset()
+        assert refunds and set(refunds) <= set(orders)
+        for oid, r in refunds.items():  # never more than the unit price
+            unit = amount(charged[oid]["amount"]) / int(charged[oid]["quantity-purchased"])
+            assert -amount(r["amount"]) == unit
+        returns = tsv(seller.files[RETURNS])
+        assert returns
+        dispositions = Counter(r["detailed-disposition"] for r in returns)
+        assert dispositions["SELLABLE"] > dispositions["DAMAGED"] > 0
+        for r in returns:  # returns only of refunded orders, after the refund
+            assert r["order-id"] in refunds and r["sku"] == orders[r["order-id"]]["sku"]
+            refund_day = date.fromisoformat(refunds[r["order-id"]]["posted-date"])
+            assert datetime.fromisoformat(r["return-date"]).date() >= refund_day - timedelta(1)
+        reimb = tsv(seller.files[REIMB])
+        by_order = defaultdict(list)
+        for r in reimb:
+            if r["amazon-order-id"]:
+                assert r["amazon-order-id"] in refunds
+                by_order[r["amazon-order-id"]].append(r)
+        assert by_order
+        for r in returns:
+            if r["status"] == "Reimbursed":
+                assert r["detailed-disposition"] in ("DAMAGED", "CARRIER_DAMAGED")
+                assert by_order[r["order-id"]]
+
+
+def test_refund_truth_references_rendered_ids(sandbox):
+    sc = sandbox.scenario
+    for seller in sandbox.sellers:
+        truth = _truth(seller)
+        settle = settlement_rows(seller)
+        refunds = {r["order-id"]: r for r in settle if r["transaction-type"] == "Refund"}
+        returned = {r["order-id"]: r for r in tsv(seller.files[RETURNS])}
+        reimbursed = Counter()
+        for r in tsv(seller.files[REIMB]):
+            reimbursed[r["amazon-order-id"]] += int(r["quantity-reimbursed-total"])
+        kinds = Counter()
+        for t in truth:
+            if t["claim_type"] not in ("refund_not_returned", "return_damaged_unreimbursed"):
+                continue
+            kinds[t["claim_type"]] += 1
+            oid = t["order_id"]
+            assert oid in refunds and reimbursed[oid] <= 0
+            day = date.fromisoformat(refunds[oid]["posted-date"])
+            assert t["event_date"] == day.isoformat()
+            assert (t["eligible_from"], t["deadline"]) == (
+                (day + timedelta(60)).isoformat(),
+                (day + timedelta(120)).isoformat(),
+            )
+            if t["claim_type"] == "refund_not_returned":
+                assert oid not in returned
+            else:
+                assert returned[oid]["detailed-disposition"] in ("DAMAGED", "CARRIER_DAMAGED")
+        assert kinds["refund_not_returned"] > 0
+        # Not every refund is claimable: most come back or are reimbursed.
+        assert kinds["refund_not_returned"] < len(refunds) / 3
+        assert sc.as_of
+
+
+def _truth(seller) -> list[dict[str, str]]:
+    with open(seller.files["ground_truth"], encoding="utf-8", newline="") as fh:
+        return list(csv.DictReader(fh))
+
+
+def _dims(r: dict[str, str]) -> fees.Dims:
+    return fees.Dims(*(Decimal(r[c]) for c in ("length_in", "width_in", "height_in", "weight_lb")))
+
+
+def test_fee_overcharge_truth_matches_charged_fees_and_true_dimensions(sandbox):
+    for seller in sandbox.sellers:
+        master = {r["sku"]: r for r in _truth_csv(seller.files["product_master"])}
+        preview = {r["sku"]: r for r in tsv(seller.files[FEE_PREVIEW])}
+        assert set(preview) == set(master)
+        fee_rows = {
+            r["order-id"]: r
+            for r in settlement_rows(seller)
+            if r["amount-description"] == "FBAPerUnitFulfillmentFee"
+        }
+        truth = [t for t in _truth(seller) if t["claim_type"] == "fulfillment_fee_overcharge"]
+        assert truth
+        for t in truth:
+            r = fee_rows[t["order_id"]]
+            assert r["sku"] == t["sku"] and int(r["quantity-purchased"]) == int(t["quantity"])
+            per_unit = -amount(r["amount"]) / int(t["quantity"])
+            true_fee = fees.fulfillment_fee(_dims(master[t["sku"]]), "US")[1]
+            assert per_unit - true_fee == Decimal(t["unit_value"]) > 0
+            assert t["eligible_from"] == t["event_date"]
+        # The overcharged SKUs show Amazon's (wrong) measurement in the fee preview.
+        for sku in {t["sku"] for t in truth}:
+            p, m = preview[sku], master[sku]
+            shown = sorted(Decimal(p[c]) for c in ("longest-side", "median-side", "shortest-side"))
+            true = sorted(Decimal(m[c]) for c in ("length_in", "width_in", "height_in"))
+            assert (shown, Decimal(p["item-package-weight"])) != (true, Decimal(m["weight_lb"]))
+        # Orders of the other SKUs are charged the fee of their true dimensions.
+        over = {t["order_id"] for t in truth}
+        for oid, r in list(fee_rows.items())[:2000]:
+            if oid not in over:
+                per_unit = -amount(r["amount"]) / int(r["quantity-purchased"])
+                assert per_unit <= fees.fulfillment_fee(_dims(master[r["sku"]]), "US")[1]
+
+
+def _truth_csv(path: Path) -> list[dict[str, str]]:
+    with open(path, encoding="utf-8", newline="") as fh:
+        return list(csv.DictReader(fh))
+
+
+def test_storage_truth_matches_the_storage_report(sandbox):
+    for seller in sandbox.sellers:
+        master = {r["sku"]: r for r in _truth_csv(seller.files["product_master"])}
+        rows = {(r["fnsku"], r["month_of_charge"], r["fulfillment_center"]): r
+                for r in tsv(seller.files[STORAGE])}  # fmt: skip
+        sku_of = {r["fnsku"]: r["sku"] for r in tsv(seller.files[FEE_PREVIEW])}
+        truth = [t for t in _truth(seller) if t["claim_type"] == "storage_fee_overcharge"]
+        assert truth
+        for t in truth:
+            assert t["event_date"].endswith("-01")
+            r = rows[(t["fnsku"], t["event_date"][:7], t["fulfillment_center_id"])]
+            true_volume = _dims(master[sku_of[t["fnsku"]]]).cubic_feet
+            assert Decimal(r["item_volume"]) > true_volume
+            assert Decimal(r["estimated_monthly_storage_fee"]) > Decimal(t["amount"]) > 0
+
+
+def test_removal_shipments_and_unaccounted_units(sandbox):
+    for seller in sandbox.sellers:
+        orders = {r["order-id"]: r for r in tsv(seller.files[REMOVALS])}
+        shipped = Counter()
+        for r in tsv(seller.files[REMOVAL_SHIPMENTS]):
+            o = orders[r["order-id"]]
+            assert o["order-type"] == r["removal-order-type"] == "Return"
+            assert (o["sku"], o["fnsku"]) == (r["sku"], r["fnsku"])
+            assert datetime.fromisoformat(r["shipment-date"]) >= datetime.fromisoformat(
+                r["request-date"]
+            )
+            shipped[r["order-id"]] += int(r["shipped-quantity"])
+        assert shipped
+        for oid, o in orders.items():
+            assert shipped[oid] == int(o["shipped-quantity"])
+        ledger = Counter()
+        for r in tsv(seller.files[LEDGER]):
+            if r["Event Type"] == "VendorReturns":
+                ledger[r["Reference ID"]] -= int(r["Quantity"])
+        assert ledger == +shipped
+        truth = [t for t in _truth(seller) if t["claim_type"] == "removal_unaccounted"]
+        assert truth
+        for t in truth:
+            o = orders[t["removal_order_id"]]
+            assert o["order-status"] == "Completed" and o["sku"] == t["sku"]
+            left = int(o["requested-quantity"]) - sum(
+                int(o[f"{k}-quantity"]) for k in ("cancelled", "disposed", "shipped", "in-process")
+            )
+            assert left == int(t["quantity"]) > 0
+        claimed = {t["removal_order_id"] for t in truth}
+        for oid, o in orders.items():
+            if oid not in claimed and o["order-status"] == "Completed":
+                assert int(o["requested-quantity"]) == sum(
+                    int(o[f"{k}-quantity"]) for k in ("cancelled", "disposed", "shipped")
+                )
+
+
+def test_reversal_truth(sandbox):
+    for seller in sandbox.sellers:
+        reimb = {r["reimbursement-id"]: r for r in tsv(seller.files[REIMB])}
+        found = defaultdict(list)
+        for r in tsv(seller.files[LEDGER]):
+            if r["Reason"] == "F":
+                found[r["FNSKU"]].append(datetime.strptime(r["Date"], "%m/%d/%Y").date())
+        truth = [t for t in _truth(seller) if t["claim_type"] == "reversal_unjustified"]
+        assert truth
+        claimed = set()
+        for t in truth:
+            rev = reimb[t["reference_id"]]
+            claimed.add(t["reference_id"])
+            assert rev["reason"] == "Reimbursement_Reversal" and rev["fnsku"] == t["fnsku"]
+            assert Decimal(t["amount"]) == -Decimal(rev["amount-total"]) > 0
+            original = reimb[rev["original-reimbursement-id"]]
+            lo = datetime.fromisoformat(original["approval-date"]).date()
+            hi = datetime.fromisoformat(rev["approval-date"]).date()
+            assert not any(lo <= d <= hi for d in found[t["fnsku"]])
+        # Justified reversals (after a found unit or a returned item) exist and are not claimed.
+        reversals = {k for k, r in reimb.items() if r["reason"] == "Reimbursement_Reversal"}
+        assert reversals - claimed
