@@ -5,17 +5,28 @@ from __future__ import annotations
 import dagster as dg
 
 from orchestration.assets.extraction import report_assets
-from orchestration.assets.publishing import claim_exports, serving_warehouse
+from orchestration.assets.publishing import (
+    claim_exports,
+    recovery_invoices,
+    recovery_settings,
+    serving_warehouse,
+    weekly_recovery_reports,
+)
 from orchestration.assets.quality import fct_claims_expectations
 from orchestration.assets.transform import reclaim_dbt_assets
 from orchestration.dbt import dbt_resource
 from orchestration.resources import ReclaimHomeResource
-from orchestration.schedules import build_daily_schedule, run_failure_incidents
+from orchestration.schedules import (
+    build_daily_schedule,
+    build_weekly_schedule,
+    run_failure_incidents,
+)
 
 extraction = dg.AssetSelection.groups("extraction")
-transform_and_publish = dg.AssetSelection.assets(reclaim_dbt_assets) | dg.AssetSelection.groups(
-    "publishing"
-)
+transform_and_publish = dg.AssetSelection.assets(
+    recovery_settings, reclaim_dbt_assets
+) | dg.AssetSelection.groups("publishing")
+recovery = dg.AssetSelection.groups("recovery")
 
 daily_job = dg.define_asset_job(
     "daily_job",
@@ -31,11 +42,26 @@ build_job = dg.define_asset_job(
     description="dbt build over everything landed, then serving copy and claim exports.",
 )
 
+weekly_recovery_job = dg.define_asset_job(
+    "weekly_recovery_job",
+    selection=transform_and_publish | recovery,
+    description="Build, check and publish, then each seller's weekly recovery report and "
+    "invoice (gated by the same checks as the exports).",
+)
+
 defs = dg.Definitions(
-    assets=[*report_assets, reclaim_dbt_assets, serving_warehouse, claim_exports],
+    assets=[
+        *report_assets,
+        recovery_settings,
+        reclaim_dbt_assets,
+        serving_warehouse,
+        claim_exports,
+        weekly_recovery_reports,
+        recovery_invoices,
+    ],
     asset_checks=[fct_claims_expectations],
-    jobs=[daily_job, extract_job, build_job],
-    schedules=[build_daily_schedule(daily_job)],
+    jobs=[daily_job, extract_job, build_job, weekly_recovery_job],
+    schedules=[build_daily_schedule(daily_job), build_weekly_schedule(weekly_recovery_job)],
     sensors=[run_failure_incidents],
     resources={"dbt": dbt_resource(), "reclaim": ReclaimHomeResource()},
 )

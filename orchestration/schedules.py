@@ -50,6 +50,47 @@ def build_daily_schedule(job) -> dg.ScheduleDefinition:
     return _daily
 
 
+# Weekly recovery summary and invoices, Mondays 07:00 UTC by default (after the daily pull);
+# RECLAIM_WEEKLY_CRON overrides.
+WEEKLY_CRON = os.environ.get("RECLAIM_WEEKLY_CRON", "0 7 * * 1")
+
+
+def weekly_run_config(day: datetime) -> dict:
+    """The weekly recovery job's run config for a run on `day` (UTC): build as of that day, then
+    report the ISO week that ended before it and invoice each seller's last billing period."""
+    from datetime import timedelta
+
+    as_of = day.date()
+    year, week, _ = (as_of - timedelta(days=1)).isocalendar()
+    return {
+        "ops": {
+            "reclaim_dbt_assets": {"config": {"as_of": as_of.isoformat()}},
+            "weekly_recovery_reports": {"config": {"week": f"{year}-W{week:02d}"}},
+            "recovery_invoices": {"config": {"run_day": as_of.isoformat()}},
+        }
+    }
+
+
+def build_weekly_schedule(job) -> dg.ScheduleDefinition:
+    @dg.schedule(
+        job=job,
+        cron_schedule=WEEKLY_CRON,
+        execution_timezone="UTC",
+        name="weekly_recovery_schedule",
+        description="Every Monday: build, check and publish, then each seller's weekly "
+        f"recovery report and invoice ({WEEKLY_CRON} UTC; RECLAIM_WEEKLY_CRON changes it).",
+    )
+    def _weekly(context: dg.ScheduleEvaluationContext) -> dg.RunRequest:
+        day = (context.scheduled_execution_time or datetime.now(UTC)).astimezone(UTC)
+        return dg.RunRequest(
+            run_key=f"weekly-{day.date().isoformat()}",
+            run_config=weekly_run_config(day),
+            tags={"reclaim/as_of": day.date().isoformat()},
+        )
+
+    return _weekly
+
+
 def _error_text(error) -> str:
     """The error and its causes, outermost first (Dagster wraps the op's own exception)."""
     parts = []

@@ -1,0 +1,231 @@
+"""The invoice per seller and period: what the agency bills for the money its cases recovered.
+
+Lines come from marts.fct_recovery_invoice_lines (the rule lives in dbt): every reimbursement
+line paid under a case we filed, at the seller's fee percentage, and a credit for every reversal
+of such a line, in the period its approval date falls in. Automatic payments are never billed.
+The recoveries reconcile to the reimbursements report (`reconcile`), shown on the invoice.
+
+RECLAIM_HOME/invoices/<seller>/invoice-<start>_<end>.html and .csv, written atomically; CSV
+cells that would start a spreadsheet formula are neutralised.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+
+from orchestration.exports import neutralise
+from orchestration.home import ReclaimHome
+from orchestration.reporting.common import (
+    ReportError,
+    connect,
+    jinja_env,
+    require_seller,
+    require_table,
+    rows_as_dicts,
+    write_atomic,
+)
+
+CSV_COLUMNS = (
+    "invoice_number",
+    "seller_id",
+    "line_kind",
+    "approval_date",
+    "reimbursement_id",
+    "original_reimbursement_id",
+    "case_id",
+    "claim_ids",
+    "claim_type",
+    "reason",
+    "sku",
+    "currency",
+    "billable_amount",
+    "fee_percentage",
+    "fee_amount",
+)
+
+
+@dataclass
+class CurrencyTotals:
+    currency: str
+    recovered: Decimal = Decimal("0.00")
+    reversed: Decimal = Decimal("0.00")  # negative
+    fee_on_recovered: Decimal = Decimal("0.00")
+    fee_credits: Decimal = Decimal("0.00")  # negative
+
+    @property
+    def net_billable(self) -> Decimal:
+        return self.recovered + self.reversed
+
+    @property
+    def fee_due(self) -> Decimal:
+        return self.fee_on_recovered + self.fee_credits
+
+
+@dataclass
+class Reconciliation:
+    currency: str
+    report_lines: int
+    report_total: Decimal
+    invoiced_total: Decimal
+
+    @property
+    def ok(self) -> bool:
+        return self.report_total == self.invoiced_total
+
+
+@dataclass
+class Invoice:
+    number: str
+    seller_id: str
+    seller_name: str
+    period_start: date
+    period_end: date
+    fee_percentage: Decimal | None
+    lines: list[dict]
+    totals: list[CurrencyTotals]
+    reconciliation: list[Reconciliation] = field(default_factory=list)
+    html_path: Path | None = None
+    csv_path: Path | None = None
+
+
+def parse_period(start: str | date, end: str | date) -> tuple[date, date]:
+    try:
+        s = start if isinstance(start, date) else date.fromisoformat(str(start))
+        e = end if isinstance(end, date) else date.fromisoformat(str(end))
+    except ValueError as exc:
+        raise ReportError(f"bad period date: {exc} (use YYYY-MM-DD)") from None
+    if e < s:
+        raise ReportError(f"the period ends ({e}) before it starts ({s})")
+    return s, e
+
+
+def previous_period(cadence: str, run_day: date) -> tuple[date, date] | None:
+    """The billing period that ended just before run_day (a Monday run): the previous ISO week
+    for weekly billing; the previous calendar month for monthly billing, on the first run day
+    of a month only (None otherwise: nothing to bill that day)."""
+    if cadence == "monthly":
+        if run_day.day > 7:
+            return None
+        end = run_day.replace(day=1) - timedelta(days=1)
+        return end.replace(day=1), end
+    monday = run_day - timedelta(days=run_day.weekday())
+    return monday - timedelta(days=7), monday - timedelta(days=1)
+
+
+def reconcile(con, seller_id: str, start: date, end: date, lines: list[dict]) -> list:
+    """Cross-check against the reimbursements report itself (staging): the payment lines whose
+    case id is one of the seller's filed cases, approved in the period, must add up to the
+    invoiced recoveries, per currency."""
+    rows = con.execute(
+        """
+        select currency_unit, count(*), coalesce(sum(amount_total), 0)
+        from staging.stg_amazon__reimbursements
+        where seller_id = ? and approval_date between ? and ?
+          and reason != 'Reimbursement_Reversal'
+          and nullif(trim(case_id), '') in (
+              select case_id from marts.fct_claims where seller_id = ? and case_id is not null)
+        group by currency_unit
+        """,
+        [seller_id, start, end, seller_id],
+    ).fetchall()
+    invoiced: dict[str, Decimal] = defaultdict(Decimal)
+    for line in lines:
+        if line["line_kind"] == "recovery":
+            invoiced[line["currency"] or ""] += line["billable_amount"]
+    report = {(c or ""): (n, Decimal(t)) for c, n, t in rows}
+    return [
+        Reconciliation(
+            c,
+            report.get(c, (0, Decimal(0)))[0],
+            report.get(c, (0, Decimal(0)))[1],
+            invoiced.get(c, Decimal(0)),
+        )
+        for c in sorted(set(report) | set(invoiced))
+    ]
+
+
+def build_invoice(home: ReclaimHome, seller_id: str, start: date, end: date) -> Invoice:
+    start, end = parse_period(start, end)
+    with connect(home.serving) as con:
+        seller = require_seller(con, home.state, seller_id)
+        require_table(con, "marts.fct_recovery_invoice_lines")
+        lines = rows_as_dicts(
+            con.execute(
+                "select * from marts.fct_recovery_invoice_lines where seller_id = ? "
+                "and approval_date between ? and ? "
+                "order by approval_date, line_kind, case_id, reimbursement_id, _row_number",
+                [seller_id, start, end],
+            )
+        )
+        fee = con.execute(
+            "select max(fee_percentage) from marts.dim_seller_recovery_settings "
+            "where seller_id = ?",
+            [seller_id],
+        ).fetchone()[0]
+        recon = reconcile(con, seller_id, start, end, lines)
+    if fee is None and seller is not None:
+        fee = seller.recovery.fee_percentage  # registered after the last build
+    if lines and any(line["fee_amount"] is None for line in lines):
+        raise ReportError(
+            f"seller {seller_id} has no recovery settings in the warehouse: register it and "
+            "run `reclaim build` before invoicing"
+        )
+    totals: dict[str, CurrencyTotals] = {}
+    for line in lines:
+        t = totals.setdefault(line["currency"] or "", CurrencyTotals(line["currency"] or ""))
+        if line["line_kind"] == "recovery":
+            t.recovered += line["billable_amount"]
+            t.fee_on_recovered += line["fee_amount"]
+        else:
+            t.reversed += line["billable_amount"]
+            t.fee_credits += line["fee_amount"]
+    number = f"{seller_id}-{start:%Y%m%d}-{end:%Y%m%d}"
+    return Invoice(
+        number=number,
+        seller_id=seller_id,
+        seller_name=(seller.name if seller and seller.name else seller_id),
+        period_start=start,
+        period_end=end,
+        fee_percentage=fee,
+        lines=lines,
+        totals=[totals[c] for c in sorted(totals)],
+        reconciliation=recon,
+    )
+
+
+def invoice_csv(invoice: Invoice) -> str:
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(CSV_COLUMNS)
+    for line in invoice.lines:
+        record = {**line, "invoice_number": invoice.number}
+        writer.writerow(
+            ["" if record[c] is None else neutralise(str(record[c])) for c in CSV_COLUMNS]
+        )
+    return buf.getvalue()
+
+
+def write_invoice(
+    home: ReclaimHome,
+    seller_id: str,
+    start: date | str,
+    end: date | str,
+    out_dir: Path | None = None,
+) -> Invoice:
+    invoice = build_invoice(home, seller_id, *parse_period(start, end))
+    folder = Path(out_dir) if out_dir else home.root / "invoices" / seller_id
+    stem = f"invoice-{invoice.period_start.isoformat()}_{invoice.period_end.isoformat()}"
+    html = (
+        jinja_env()
+        .get_template("invoice.html.j2")
+        .render(inv=invoice, generated_at=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"))
+    )
+    invoice.csv_path = write_atomic(folder / f"{stem}.csv", invoice_csv(invoice))
+    invoice.html_path = write_atomic(folder / f"{stem}.html", html)
+    return invoice

@@ -1,0 +1,293 @@
+"""Recovery reporting end to end on the hand-written fixture, for two sellers with the same
+products: claims filed through the outcome log, Amazon paying (and taking back) under those
+cases and on its own, then the weekly mart, the weekly HTML report and the invoice."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from datetime import date
+from decimal import Decimal
+
+import duckdb
+import pytest
+
+from orchestration.claim_outcomes import Event, record
+from orchestration.home import ReclaimHome
+from orchestration.reporting.invoice import write_invoice
+from orchestration.reporting.weekly import write_weekly_report
+from orchestration.sellers import SellerRegistry
+from tests.conftest import FIXTURES, run_reclaim
+from tests.orchestration.test_claim_outcomes import REIMB_HEADER
+
+HANDWRITTEN = FIXTURES / "handwritten"
+ME, OTHER = "A1LIFE", "A2OTHER"
+EVIL_SKU = "=SUM(1+1)<i>x</i>"
+
+
+def _line(day, rid, case, reason, sku, fnsku, total, original=""):
+    qty = "-1" if total.startswith("-") else "1"
+    return (
+        f"{day}T10:00:00Z\t{rid}\t{case}\t\t{reason}\t{sku}\t{fnsku}\tB0TEST\tItem\tNew\tUSD\t"
+        f"{total.lstrip('-')}\t{total}\t{qty}\t0\t{qty}\t{original}\t"
+        f"{'Lost_Warehouse' if original else ''}\n"
+    )
+
+
+def _claim_ids(serving, seller) -> dict[str, str]:
+    with duckdb.connect(str(serving), read_only=True) as con:
+        rows = con.execute(
+            "select reference_id, claim_id from marts.fct_claims "
+            "where seller_id = ? and claim_type = 'warehouse_lost'",
+            [seller],
+        ).fetchall()
+    return dict(rows)
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("recovery")
+    home = ReclaimHome(tmp / "home")
+    files = [
+        str(HANDWRITTEN / n) for n in ("ledger.tsv", "reimbursements.tsv", "product_master.csv")
+    ]
+    for seller in (ME, OTHER):
+        r = run_reclaim(home.root, "ingest", "--seller", seller, *files)
+        assert r.returncode == 0, r.stderr
+    registry = SellerRegistry(home.state)
+    for seller, name, recovery in (
+        (ME, "Life & Co", {"fee_percentage": "20", "follow_up_days": 5}),
+        (OTHER, "Other Seller Inc", {}),
+    ):
+        s = registry.get(seller)
+        s.name, s.settings = name, {"recovery": recovery}
+        registry.upsert(s)
+    r = run_reclaim(home.root, "build", "--as-of", "2026-11-20")
+    assert r.returncode == 0, r.stderr + r.stdout
+
+    mine, theirs = _claim_ids(home.serving, ME), _claim_ids(home.serving, OTHER)
+    events = [
+        Event(mine["5550001"], "file", case_id="C-100", event_date=date(2026, 11, 19)),
+        Event(mine["5550003"], "file", case_id="C-777", event_date=date(2026, 11, 19)),
+        Event(theirs["5550001"], "file", case_id="C-100", event_date=date(2026, 11, 19)),
+    ]
+    assert record(home.state, home.serving, events, "test", today=date(2026, 11, 20)) == 3
+
+    paid = tmp / "reimbursements-cases.tsv"
+    paid.write_text(
+        REIMB_HEADER
+        + "\n"
+        + _line("2026-11-21", "9200001", "C-777", "Lost_Warehouse", EVIL_SKU, "X002BBBBBB", "16.00")
+        + _line(
+            "2026-11-21", "9200002", "C-100", "Lost_Warehouse", "WIDGET-RED", "X001AAAAAA", "12.50"
+        )
+        + _line("2026-11-22", "9200004", "", "Lost_Warehouse", "GADGET-9", "X009ZZZZZZ", "3.00")
+        + _line(
+            "2026-11-24",
+            "9200003",
+            "",
+            "Reimbursement_Reversal",
+            "WIDGET-RED",
+            "X001AAAAAA",
+            "-12.50",
+            original="9200002",
+        )
+    )
+    other_paid = tmp / "reimbursements-other.tsv"
+    other_paid.write_text(
+        REIMB_HEADER
+        + "\n"
+        + _line(
+            "2026-11-21", "9300001", "C-100", "Lost_Warehouse", "WIDGET-RED", "X001AAAAAA", "99.00"
+        )
+    )
+    assert run_reclaim(home.root, "ingest", "--seller", ME, str(paid)).returncode == 0
+    assert run_reclaim(home.root, "ingest", "--seller", OTHER, str(other_paid)).returncode == 0
+    r = run_reclaim(home.root, "build", "--as-of", "2026-11-30")
+    assert r.returncode == 0, r.stderr + r.stdout
+    return home, mine, theirs
+
+
+def _weekly(home, seller, week_start):
+    with duckdb.connect(str(home.serving), read_only=True) as con:
+        cur = con.execute(
+            "select * from marts.fct_recovery_weekly where seller_id = ? and week_start = ? "
+            "and claim_type = 'warehouse_lost'",
+            [seller, week_start],
+        )
+        cols = [d[0] for d in cur.description]
+        rows = [dict(zip(cols, r, strict=True)) for r in cur.fetchall()]
+    assert len(rows) == 1, rows
+    return rows[0]
+
+
+@pytest.mark.slow
+def test_weekly_mart_counts_case_recoveries_automatic_payments_and_reversals(built):
+    home, _, _ = built
+    week = _weekly(home, ME, date(2026, 11, 16))
+    assert (week["filed_count"], week["recovered_count"]) == (2, 2)
+    assert week["recovered_amount"] == Decimal("28.50")
+    # The line without a case id is Amazon's own payment: counted, never billed.
+    assert (week["paid_automatically_count"], week["paid_automatically_amount"]) == (
+        1,
+        Decimal("3.00"),
+    )
+    assert week["reversed_amount"] == 0
+    later = _weekly(home, ME, date(2026, 11, 23))
+    assert (later["reversed_count"], later["reversed_amount"]) == (1, Decimal("12.50"))
+    # The other seller's case C-100 is its own: 99.00, never mixed into A1LIFE's.
+    theirs = _weekly(home, OTHER, date(2026, 11, 16))
+    assert theirs["recovered_amount"] == Decimal("99.00")
+
+
+@pytest.mark.slow
+def test_invoice_bills_case_recoveries_at_the_fee_minus_reversal_credits(built, tmp_path):
+    home, mine, _ = built
+    inv = write_invoice(home, ME, date(2026, 11, 16), date(2026, 11, 29))
+    assert inv.html_path == home.root / "invoices" / ME / "invoice-2026-11-16_2026-11-29.html"
+    (usd,) = inv.totals
+    assert usd.recovered == Decimal("28.50")
+    assert usd.fee_on_recovered == Decimal("5.70")  # 20 %
+    assert usd.reversed == Decimal("-12.50")
+    assert usd.fee_credits == Decimal("-2.50")
+    assert usd.fee_due == Decimal("3.20")
+
+    # Reconciles to the reimbursements report: the lines under the cases we filed.
+    with duckdb.connect(str(home.serving), read_only=True) as con:
+        report_total = con.execute(
+            "select sum(amount_total) from staging.stg_amazon__reimbursements "
+            "where seller_id = ? and case_id in ('C-100', 'C-777') "
+            "and approval_date between '2026-11-16' and '2026-11-29'",
+            [ME],
+        ).fetchone()[0]
+        line_fees = con.execute(
+            "select sum(fee_amount) from marts.fct_recovery_invoice_lines where seller_id = ? "
+            "and approval_date between '2026-11-16' and '2026-11-29'",
+            [ME],
+        ).fetchone()[0]
+    assert report_total == usd.recovered
+    assert line_fees == usd.fee_due
+    assert all(r.ok for r in inv.reconciliation) and inv.reconciliation
+
+    rows = list(csv.DictReader(io.StringIO(inv.csv_path.read_text(encoding="utf-8"))))
+    assert {r["line_kind"] for r in rows} == {"recovery", "reversal_credit"}
+    assert {r["reimbursement_id"] for r in rows} == {"9200001", "9200002", "9200003"}
+    assert sum(Decimal(r["billable_amount"]) for r in rows) == Decimal("16.00")
+    assert {r["seller_id"] for r in rows} == {ME}
+    # Spreadsheet-safe: the formula-looking SKU is neutralised, negative numbers stay numbers.
+    assert any(r["sku"] == "'" + EVIL_SKU for r in rows)
+    assert "-12.50" in {r["billable_amount"] for r in rows}
+    html = inv.html_path.read_text(encoding="utf-8")
+    assert "&lt;i&gt;x&lt;/i&gt;" in html and "<i>x</i>" not in html
+    assert "99.00" not in html and OTHER not in html
+    assert mine["5550001"] in html  # the claim behind the case
+
+    # The other seller's invoice: its own case, the default 25 % fee.
+    other = write_invoice(home, OTHER, "2026-11-16", "2026-11-29")
+    assert [(t.recovered, t.fee_due) for t in other.totals] == [
+        (Decimal("99.00"), Decimal("24.75"))
+    ]
+
+
+@pytest.mark.slow
+def test_weekly_report_html_shows_only_this_sellers_data(built):
+    home, mine, theirs = built
+    result = write_weekly_report(home, ME, date(2026, 11, 23))
+    assert result.path == home.root / "reports" / ME / "recovery-2026-W48.html"
+    html = result.path.read_text(encoding="utf-8")
+    assert "Life &amp; Co" in html and 'data-seller="A1LIFE"' in html
+    for chart in ("recovery", "funnel", "skus"):
+        assert f'data-chart="{chart}"' in html
+    assert html.count("<rect") >= 3
+    assert "28.50 USD" in html  # recovered over the 12 weeks
+    open_ids = [cid for ref, cid in mine.items() if ref not in ("5550001", "5550003")]
+    assert any(cid in html for cid in open_ids)
+    assert OTHER not in html and "Other Seller" not in html and "99.00" not in html
+    assert not any(cid in html for cid in theirs.values())
+    # Self-contained: nothing to fetch, nothing to run.
+    for needle in ("<script", "src=", "href=", "@import", "url("):
+        assert needle not in html
+
+
+@pytest.mark.slow
+def test_open_claims_mart_has_follow_up_dates_from_the_sellers_settings(built):
+    home, mine, _ = built
+    with duckdb.connect(str(home.serving), read_only=True) as con:
+        rows = dict(
+            con.execute(
+                "select claim_id, (deadline_stage, follow_up_due_date, follow_up_due) "
+                "from marts.fct_recovery_open_claims where seller_id = ?",
+                [ME],
+            ).fetchall()
+        )
+        settings = con.execute(
+            "select seller_id, fee_percentage, follow_up_days "
+            "from marts.dim_seller_recovery_settings order by seller_id"
+        ).fetchall()
+    assert settings == [(ME, Decimal("20.00"), 5), (OTHER, Decimal("25.00"), 7)]
+    # C-777 was paid in full (reimbursed, no longer open); C-100 was paid then reversed.
+    assert mine["5550003"] not in rows
+
+
+@pytest.mark.slow
+def test_cli_report_and_invoice(built, tmp_path):
+    home, _, _ = built
+    out = tmp_path / "weekly.html"
+    r = run_reclaim(
+        home.root, "report", "weekly", "--seller", ME, "--week", "2026-W47", "--out", str(out)
+    )
+    assert r.returncode == 0, r.stderr
+    assert out.exists() and "2026-W47" in r.stdout
+    r = run_reclaim(home.root, "report", "weekly", "--seller", "A9NOBODY")
+    assert r.returncode == 2 and "unknown seller 'A9NOBODY'" in r.stderr
+    assert "Traceback" not in r.stderr
+    r = run_reclaim(home.root, "report", "weekly", "--seller", ME, "--week", "2026-W99")
+    assert r.returncode == 2 and "no ISO week 99" in r.stderr and "Traceback" not in r.stderr
+    r = run_reclaim(
+        home.root,
+        "invoice",
+        "--seller",
+        ME,
+        "--period-start",
+        "2026-11-16",
+        "--period-end",
+        "2026-11-29",
+    )
+    assert r.returncode == 0, r.stderr
+    assert "fee due 3.20 at 20.00%" in r.stdout
+    r = run_reclaim(
+        home.root,
+        "invoice",
+        "--seller",
+        ME,
+        "--period-start",
+        "2026-11-30",
+        "--period-end",
+        "2026-11-01",
+    )
+    assert r.returncode == 2 and "before it starts" in r.stderr and "Traceback" not in r.stderr
+    r = run_reclaim(
+        home.root,
+        "invoice",
+        "--seller",
+        ME,
+        "--period-start",
+        "yesterday",
+        "--period-end",
+        "2026-11-01",
+    )
+    assert r.returncode == 2 and "not a date" in r.stderr
+    for args in (("report", "weekly", "--help"), ("invoice", "--help")):
+        assert run_reclaim(home.root, *args).returncode == 0
+
+
+def test_sellers_json_keeps_recovery_settings_readable(tmp_path):
+    """The registry round-trips the settings (json), so a human edit stays a human edit."""
+    registry = SellerRegistry(tmp_path)
+    s = registry.ensure("A1LIFE")
+    s.settings = {"recovery": {"fee_percentage": "17.5", "excluded_skus": ["SAMPLE-1"]}}
+    registry.upsert(s)
+    data = json.loads((tmp_path / "sellers.json").read_text())
+    assert data["sellers"][0]["settings"]["recovery"]["fee_percentage"] == "17.5"
+    assert registry.get("A1LIFE").recovery.fee_percentage == Decimal("17.50")
