@@ -13,7 +13,7 @@ export UV_PYTHON_DOWNLOADS := never
 export UV_COMPILE_BYTECODE := 1
 export DBT_PROFILES_DIR := $(CURDIR)/dbt_project
 
-.PHONY: install demo test dev lint format manifest clean
+.PHONY: install demo test dev lint format manifest clean bench
 
 install: $(VENV)/.installed
 
@@ -40,6 +40,10 @@ dev: install manifest
 	RECLAIM_DAGSTER_STORAGE="$(RECLAIM_HOME)/dagster/storage" \
 	RECLAIM_DAGSTER_COMPUTE_LOGS="$(RECLAIM_HOME)/dagster/compute_logs" \
 	$(BIN)/dagster dev -w workspace.yaml -h 127.0.0.1 -p $(DEV_PORT)
+
+# The issue-8 benchmark (benchmarks/run.py); BENCH_ARGS=--scenarios 1,10 etc.
+bench: install
+	$(BIN)/python -m benchmarks.run $(BENCH_ARGS)
 
 lint: install
 	$(BIN)/ruff check .

@@ -1,0 +1,297 @@
+"""The stages of a benchmark, each run as its own process by benchmarks.measure:
+
+    python -m benchmarks.stages STAGE ARGS_JSON OUT_JSON
+
+generate   simulate the scenario (extractors.sandbox.simulator) and split the day files
+ingest     land report files as typed Parquet (extractors.ingest.ingest_files)
+dbt_build  `dbt build` (production: unit tests excluded), timings per layer from run_results
+exports    claim exports for every seller (orchestration.exports.export_claims)
+baseline   the baselines of benchmarks.baselines (engine duckdb or pandas)
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import resource
+import subprocess
+import sys
+import time
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+DBT_DIR = REPO_ROOT / "dbt_project"
+DBT = str(Path(sys.executable).with_name("dbt"))
+
+# Reports split into "history" (rows before the last day) and a "daily" pull: the rows of the
+# look-back window a daily SP-API run requests again (README: 31 days for the ledger,
+# reimbursements and returns, 7 for orders), which includes the one new day.
+DAY_SPLIT = {
+    "GET_LEDGER_DETAIL_VIEW_DATA": ("Date", 31),
+    "GET_FBA_REIMBURSEMENTS_DATA": ("approval-date", 31),
+    "GET_FBA_FULFILLMENT_CUSTOMER_RETURNS_DATA": ("return-date", 31),
+    "GET_FLAT_FILE_ALL_ORDERS_DATA_BY_ORDER_DATE_GENERAL": ("purchase-date", 7),
+}
+NOT_INGESTED = {"ground_truth"}
+
+
+def _peak_self_mb() -> float:
+    hwm = 0.0
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                hwm = int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    return max(hwm, children)
+
+
+def _row_day(value: bytes) -> date:
+    text = value[:10].decode()
+    if "/" in text:  # ledger: MM/DD/YYYY
+        m, d, y = text.split("/")
+        return date(int(y), int(m), int(d))
+    return date.fromisoformat(text)
+
+
+def split_report(path: Path, column: str, last_day: date, lookback: int, out: Path) -> dict:
+    """Write `out/history/<name>` (rows dated before `last_day`) and `out/daily/<name>` (rows of
+    the `lookback` days ending on `last_day`), header kept, bytes otherwise untouched."""
+    lines = path.read_bytes().split(b"\n")
+    header, rows = lines[0], [r for r in lines[1:] if r.strip()]
+    idx = header.rstrip(b"\r").split(b"\t").index(column.encode())
+    first_daily = last_day - timedelta(days=lookback - 1)
+    history, daily = [header], [header]
+    for row in rows:
+        day = _row_day(row.split(b"\t")[idx])
+        if day < last_day:
+            history.append(row)
+        if first_daily <= day <= last_day:
+            daily.append(row)
+    written = {}
+    for kind, kept in (("history", history), ("daily", daily)):
+        if len(kept) > 1:
+            target = out / kind / path.name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(b"\n".join(kept) + b"\n")
+            written[kind] = str(target)
+    return {**written, "history_rows": len(history) - 1, "daily_rows": len(daily) - 1}
+
+
+def stage_generate(args: dict) -> dict:
+    from extractors.sandbox.simulator import Scenario, generate
+
+    scenario = Scenario.from_json(args["scenario"])
+    out = Path(args["out_dir"])
+    t0 = time.perf_counter()
+    manifest = generate(scenario, out / "gen")
+    generated_s = time.perf_counter() - t0
+    sellers = []
+    for seller in manifest.sellers:
+        split_dir = out / "split" / seller.seller_id
+        history, daily, days = [], [], {}
+        for key, path in sorted(seller.files.items()):
+            if key in NOT_INGESTED:
+                continue
+            if key in DAY_SPLIT:
+                column, lookback = DAY_SPLIT[key]
+                parts = split_report(Path(path), column, scenario.as_of, lookback, split_dir)
+                history += [parts["history"]] if "history" in parts else []
+                daily += [parts["daily"]] if "daily" in parts else []
+                days[key] = {
+                    "history_rows": parts["history_rows"],
+                    "daily_rows": parts["daily_rows"],
+                }
+            else:
+                history.append(str(path))
+        sellers.append(
+            {
+                "seller_id": seller.seller_id,
+                "counts": seller.counts,
+                "history_paths": history,
+                "daily_paths": daily,
+                "day_split": days,
+            }
+        )
+    return {"generate_s": generated_s, "sellers": sellers}
+
+
+def stage_ingest(args: dict) -> dict:
+    from extractors.ingest import ingest_files
+    from orchestration.claim_outcomes import ensure_log
+
+    home = Path(args["home"])
+    ensure_log(home / "state")
+    loaded: dict[str, int] = {}
+    quarantined = 0
+    files = 0
+    errors = []
+    for seller in args["sellers"]:
+        report = ingest_files(home, seller["seller_id"], [Path(p) for p in seller["paths"]])
+        for o in report.outcomes:
+            if o.error:
+                errors.append(o.error)
+            if o.result is not None:
+                files += 1
+                loaded[o.source] = loaded.get(o.source, 0) + o.result.rows_loaded
+                quarantined += getattr(o.result, "rows_quarantined", 0) or 0
+    if errors:
+        raise RuntimeError("ingest failed:\n" + "\n".join(errors[:20]))
+    return {"files": files, "rows_loaded": loaded, "rows_quarantined": quarantined}
+
+
+def _layer(node: dict) -> str:
+    kind = node.get("resource_type")
+    if kind == "seed":
+        return "seeds"
+    if kind == "test":
+        return "tests"
+    if kind == "model":
+        fqn = node.get("fqn", [])
+        if len(fqn) > 1 and fqn[1] in ("staging", "intermediate", "marts"):
+            return fqn[1]
+    return "other"
+
+
+def _ts(text: str) -> float:
+    return datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()
+
+
+def layer_timings(target: Path) -> tuple[dict, list[dict]]:
+    """Per layer: nodes, summed node time, wall span (first start to last end, threads overlap)."""
+    results = json.loads((target / "run_results.json").read_text())
+    nodes = json.loads((target / "manifest.json").read_text())["nodes"]
+    layers: dict[str, dict] = {}
+    failures = []
+    for r in results["results"]:
+        node = nodes.get(r["unique_id"], {})
+        layer = _layer(node)
+        entry = layers.setdefault(layer, {"nodes": 0, "node_s": 0.0, "start": None, "end": None})
+        entry["nodes"] += 1
+        entry["node_s"] += r.get("execution_time") or 0.0
+        for t in r.get("timing", []):
+            if t.get("started_at") and t.get("completed_at"):
+                s, e = _ts(t["started_at"]), _ts(t["completed_at"])
+                entry["start"] = s if entry["start"] is None else min(entry["start"], s)
+                entry["end"] = e if entry["end"] is None else max(entry["end"], e)
+        if r.get("status") not in ("success", "pass", "warn"):
+            failures.append({"node": r["unique_id"], "status": r.get("status")})
+    out = {}
+    for layer, e in layers.items():
+        span = (e["end"] - e["start"]) if e["start"] is not None else 0.0
+        out[layer] = {
+            "nodes": e["nodes"],
+            "node_s": round(e["node_s"], 3),
+            "span_s": round(span, 3),
+        }
+    out["_dbt_elapsed_s"] = round(results.get("elapsed_time") or 0.0, 3)
+    return out, failures
+
+
+def stage_dbt_build(args: dict) -> dict:
+    import duckdb
+
+    home, target, logs = Path(args["home"]), Path(args["target"]), Path(args["logs"])
+    (home / "warehouse").mkdir(parents=True, exist_ok=True)
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith(("RECLAIM_", "DBT_"))},
+        "RECLAIM_HOME": str(home),
+        "DBT_PROFILES_DIR": str(DBT_DIR),
+    }
+    cmd = [
+        DBT,
+        "build",
+        "--vars",
+        json.dumps({"as_of": args["as_of"]}),
+        "--exclude-resource-type",
+        "unit_test",
+        "--target-path",
+        str(target),
+        "--log-path",
+        str(logs),
+    ]
+    t0 = time.perf_counter()
+    proc = subprocess.run(cmd, cwd=DBT_DIR, env=env, capture_output=True, text=True)
+    wall = time.perf_counter() - t0
+    if proc.returncode != 0:
+        raise RuntimeError(f"dbt build failed:\n{proc.stdout[-4000:]}\n{proc.stderr[-2000:]}")
+    layers, failures = layer_timings(target)
+    if failures:
+        raise RuntimeError(f"dbt build: failed nodes {failures[:10]}")
+    con = duckdb.connect(str(home / "warehouse" / "reclaim.duckdb"), read_only=True)
+    try:
+        claims = dict(
+            con.execute(
+                "select claim_type, count(*) from marts.fct_claims group by 1 order by 1"
+            ).fetchall()
+        )
+        ready = con.execute(
+            "select count(*) from marts.fct_claims where status = 'ready'"
+        ).fetchone()[0]
+    finally:
+        con.close()
+    return {
+        "dbt_wall_s": round(wall, 3),
+        "dbt_elapsed_s": layers.pop("_dbt_elapsed_s"),
+        "layers": layers,
+        "claims_by_type": claims,
+        "claims": sum(claims.values()),
+        "ready_claims": ready,
+    }
+
+
+def stage_exports(args: dict) -> dict:
+    from orchestration.exports import export_claims
+
+    db, out = Path(args["db"]), Path(args["out_dir"])
+    rows = 0
+    for seller_id in args["sellers"]:
+        rows += export_claims(db, seller_id, out / f"{seller_id}.csv", "csv").rows
+    return {"files": len(args["sellers"]), "rows": rows}
+
+
+def stage_baseline(args: dict) -> dict:
+    from benchmarks import baselines
+
+    home, out = Path(args["home"]), Path(args["out_dir"])
+    out.mkdir(parents=True, exist_ok=True)
+    per_rule = {}
+    t0 = time.perf_counter()
+    for name, rule in baselines.RULES.items():
+        target = out / f"{args['engine']}-{name}.parquet"
+        r0 = time.perf_counter()
+        if args["engine"] == "duckdb":
+            n = baselines.run_duckdb(rule.duckdb_sql(home), target)
+        else:
+            n = baselines.run_pandas(rule.pandas, home, target)
+        per_rule[name] = {
+            "claims": n,
+            "compute_s": round(time.perf_counter() - r0, 3),
+            "path": str(target),
+        }
+    return {"compute_s": round(time.perf_counter() - t0, 3), "rules": per_rule}
+
+
+STAGES = {
+    "generate": stage_generate,
+    "ingest": stage_ingest,
+    "dbt_build": stage_dbt_build,
+    "exports": stage_exports,
+    "baseline": stage_baseline,
+}
+
+
+def main(argv: list[str]) -> int:
+    stage, args, out = argv[0], json.loads(argv[1]), Path(argv[2])
+    t0 = time.perf_counter()
+    result = STAGES[stage](args)
+    result["stage_inner_s"] = round(time.perf_counter() - t0, 3)
+    result["peak_rss_largest_process_mb"] = round(_peak_self_mb(), 1)
+    out.write_text(json.dumps(result, indent=2, default=str))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

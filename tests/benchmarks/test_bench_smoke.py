@@ -1,0 +1,78 @@
+"""The benchmark harness end to end on its smallest scenario (1 seller x 2 months), so that it
+cannot rot. No timing thresholds: only that every stage ran and measured something, and that both
+baselines give the pipeline's claims."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+TIMED_STAGES = (
+    "generate",
+    "ingest",
+    "dbt_build",
+    "exports",
+    "baseline_duckdb",
+    "baseline_pandas",
+    "daily_ingest",
+    "daily_dbt_build",
+    "daily_baseline_duckdb",
+)
+
+
+@pytest.mark.slow
+def test_bench_smoke_writes_every_stage_and_baselines_agree(tmp_path):
+    home = tmp_path / "home"
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith(("RECLAIM_", "DBT_"))},
+        "RECLAIM_HOME": str(home),
+    }
+    proc = subprocess.run(
+        [sys.executable, "-m", "benchmarks.run", "--smoke"],
+        cwd=REPO_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-4000:]
+
+    results = sorted((home / "bench").glob("results-*.json"))
+    assert len(results) == 1
+    assert (home / "bench" / "results.md").read_text().startswith("# fba-reclaim benchmark")
+    doc = json.loads(results[0].read_text())
+    assert doc["machine"]["cores"] >= 1 and doc["machine"]["memory_gb"] > 0
+    assert doc["agree"] is True
+
+    (scenario,) = doc["scenarios"]
+    assert (scenario["sellers"], scenario["months"]) == (1, 2)
+    for name in ("ledger", "settlement", "returns", "orders"):
+        assert scenario["rows"][name] > 0, name
+    assert scenario["claims"] > 0 and scenario["claims_per_s"] > 0
+    stages = scenario["stages"]
+    for name in TIMED_STAGES:
+        assert stages[name]["wall_s"] > 0, name
+        assert stages[name]["peak_rss_tree_mb"] > 0, name
+    for build in ("dbt_build", "daily_dbt_build"):
+        layers = stages[build]["layers"]
+        for layer in ("staging", "intermediate", "marts"):
+            assert layers[layer]["nodes"] > 0 and layers[layer]["node_s"] > 0, (build, layer)
+
+    for key in ("baselines", "baselines_after_daily"):
+        baselines = scenario[key]
+        assert baselines["agree"] is True
+        assert baselines["duckdb:warehouse_lost"]["agree"] is True
+    assert scenario["baselines"]["pandas:warehouse_lost"]["agree"] is True
+    assert scenario["baselines"]["duckdb:warehouse_lost"]["pipeline_claims"] > 0
+
+    assert doc["history_growth"]["2"]["daily_build_s"] > 0
+    assert {t["target"] for t in doc["targets"]} >= {
+        "full build ≤ 1.5 × bare-DuckDB baseline",
+        "daily build ≤ 10 % of full build",
+    }
