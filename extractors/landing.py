@@ -120,6 +120,8 @@ class LandingResult:
     parquet_path: Path
     already_landed: bool = False
     warnings: tuple[str, ...] = ()
+    # columns of the document deliberately not stored (buyer data)
+    columns_not_stored: tuple[str, ...] = ()
 
 
 class LandingZone:
@@ -273,6 +275,7 @@ class LandingZone:
             len(quarantine),
             ppath,
             warnings=tuple(parsed.warnings),
+            columns_not_stored=tuple(parsed.columns_not_stored),
         )
 
     def _to_arrow(

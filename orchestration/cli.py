@@ -6,6 +6,10 @@ reclaim build [--as-of YYYY-MM-DD]             dbt build + checks, serving copy,
 reclaim claims export --seller ID --out FILE [--format csv|xlsx|parquet|jsonl] [--all]
 reclaim claims review|file|needs-info|deny|note CLAIM_ID...   the agency's record of outcomes
 reclaim claims import FILE                     outcomes from case tooling (CSV/XLSX)
+reclaim report weekly --seller ID [--week YYYY-Www] [--out FILE]   weekly recovery report (HTML)
+reclaim invoice --seller ID [--period-start D --period-end D]        invoice (HTML + CSV)
+reclaim backfill --seller ID [--months N] [--no-build]   onboard a seller: pull N months, build
+reclaim status                                 last runs, data freshness, claims needing attention
 reclaim evaluate [--json]                      detection quality against sandbox truth
 reclaim sandbox serve                          the SP-API emulator, for manual use
 """
@@ -56,6 +60,8 @@ def cmd_ingest(args) -> int:
         else:
             r = o.result
             line = f"{o.path}: {o.source}: {r.rows_loaded} row(s) loaded"
+            if r.columns_not_stored:
+                line += f", {len(r.columns_not_stored)} buyer-data column(s) not stored"
             if r.rows_quarantined:
                 line += (
                     f", {r.rows_quarantined} quarantined "
@@ -138,6 +144,120 @@ def cmd_claims_import(args) -> int:
     return _record(args, events, f"import:{Path(args.file).name}")
 
 
+def _week(value: str):
+    from orchestration.reporting.common import ReportError, parse_week
+
+    try:
+        return parse_week(value)
+    except ReportError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def cmd_report_weekly(args) -> int:
+    from orchestration.reporting.weekly import write_weekly_report
+
+    home = _home(args)
+    try:
+        result = write_weekly_report(
+            home, args.seller, args.week, Path(args.out) if args.out else None
+        )
+    except ValueError as exc:  # an invalid seller registry (e.g. recovery settings)
+        raise UserError(str(exc)) from None
+    print(f"Weekly recovery report {result.week} for {args.seller}: {result.path}")
+    return 0
+
+
+def cmd_invoice(args) -> int:
+    from orchestration.reporting.invoice import parse_period, previous_period, write_invoice
+    from orchestration.sellers import SellerRegistry
+
+    home = _home(args)
+    try:
+        if bool(args.period_start) != bool(args.period_end):
+            raise UserError("give both --period-start and --period-end, or neither")
+        if args.period_start:
+            start, end = parse_period(args.period_start, args.period_end)
+        else:
+            seller = SellerRegistry(home.state).get(args.seller)
+            cadence = seller.recovery.billing_cadence if seller else "weekly"
+            today = date.today()
+            period = previous_period(cadence, today) or previous_period(
+                cadence, today.replace(day=1)
+            )
+            start, end = period
+        invoice = write_invoice(home, args.seller, start, end)
+    except ValueError as exc:  # an invalid seller registry (e.g. recovery settings)
+        raise UserError(str(exc)) from None
+    print(f"Invoice {invoice.number} ({start} to {end}) for {args.seller}:")
+    for t in invoice.totals:
+        print(
+            f"  {t.currency}: recovered {t.recovered:,.2f}, reversed {t.reversed:,.2f}, "
+            f"fee due {t.fee_due:,.2f} at {invoice.fee_percentage}%"
+        )
+    if not invoice.totals:
+        print("  nothing recovered through our cases in this period: nothing due")
+    print(f"  {invoice.html_path}\n  {invoice.csv_path}")
+    return 0
+
+
+def cmd_backfill(args) -> int:
+    from tqdm import tqdm
+
+    from orchestration.assets.extraction import EXTRACTED_REPORTS
+    from orchestration.backfill import BackfillError, backfill_seller
+
+    home = _home(args)
+    steps = len(EXTRACTED_REPORTS) + (0 if args.no_build else 1)
+    bar = tqdm(total=steps, unit="step", desc=f"backfill {args.seller}", file=sys.stderr)
+    started = []
+
+    def progress(step: str) -> None:
+        if started:
+            bar.update(1)
+        started.append(step)
+        bar.set_postfix_str("dbt build" if step == "build" else step)
+
+    try:
+        result = backfill_seller(
+            home,
+            args.seller,
+            args.months,
+            build=not args.no_build,
+            as_of=args.as_of,
+            progress=progress,
+        )
+        if started:
+            bar.update(1)
+    except BackfillError as exc:
+        raise UserError(str(exc)) from None
+    finally:
+        bar.close()
+    print(
+        f"Backfill of {args.seller}, {result.start} to {result.end}: "
+        f"{len(result.reports)} report type(s) pulled"
+        + (f", {len(result.failed)} failed" if result.failed else "")
+    )
+    for failure in result.failed:
+        print(f"  failed: {failure}", file=sys.stderr)
+    if result.built:
+        _print_claims_summary(home, args.as_of or result.end.isoformat())
+    elif result.failed:
+        print("Not built: pull the failed reports again first (`reclaim backfill` resumes).")
+    return 1 if result.failed else 0
+
+
+def cmd_status(args) -> int:
+    from orchestration.status import collect_status, format_status
+
+    home = _home(args)
+    st = collect_status(home, runs=args.runs)
+    if args.json:
+        print(json.dumps(st.__dict__, indent=2, default=str))
+    else:
+        print(format_status(st))
+    return 0
+
+
 def _run_scenario(args, home: ReclaimHome):
     """The sandbox scenario the demo/evaluate arguments describe, run end to end in `home`."""
     from orchestration.sandbox_run import run_sandbox
@@ -166,6 +286,12 @@ def cmd_demo(args) -> int:
     _print_claims_summary(home, run.as_of)
     print("Claim exports (ready claims):")
     for path in run.exports:
+        print(f"  {path}")
+    print("Weekly recovery reports (open in a browser):")
+    for path in run.reports:
+        print(f"  {path}")
+    print("Invoices (HTML; a CSV beside each):")
+    for path in run.invoices:
         print(f"  {path}")
     print(f"Warehouse: {home.warehouse}")
     print(f"Serving copy for analysts: {home.serving}")
@@ -367,6 +493,65 @@ def build_parser() -> argparse.ArgumentParser:
     im.add_argument("file", metavar="FILE")
     im.set_defaults(func=cmd_claims_import)
 
+    rp = sub.add_parser(
+        "report", help="recovery reports for sellers", description="Recovery reports."
+    )
+    rsub = rp.add_subparsers(dest="report_command", metavar="COMMAND", required=True)
+    wk = rsub.add_parser(
+        "weekly",
+        help="one seller's weekly recovery report (self-contained HTML)",
+        description="Write one seller's weekly recovery report from the serving copy: "
+        "recovery by week and claim type, the deadline funnel, top SKUs and open claims by "
+        "urgency. Default file: RECLAIM_HOME/reports/<seller>/recovery-<YYYY-Www>.html.",
+    )
+    wk.add_argument("--seller", required=True, help="seller id")
+    wk.add_argument(
+        "--week",
+        type=_week,
+        help="ISO week YYYY-Www (default: the latest week that began before the claims' as_of)",
+    )
+    wk.add_argument("--out", help="output file (default under RECLAIM_HOME/reports/)")
+    wk.set_defaults(func=cmd_report_weekly)
+
+    iv = sub.add_parser(
+        "invoice",
+        help="one seller's invoice for a period (HTML and CSV)",
+        description="Bill one seller for what our cases recovered in a period: reimbursements "
+        "paid under a case we filed, at the seller's fee percentage, minus credits for "
+        "reversals of those payments; automatic payments are not billed. Written to "
+        "RECLAIM_HOME/invoices/<seller>/invoice-<start>_<end>.html and .csv. Default period: "
+        "the seller's last complete billing period (week or month).",
+    )
+    iv.add_argument("--seller", required=True, help="seller id")
+    iv.add_argument("--period-start", type=_as_of, help="first day YYYY-MM-DD")
+    iv.add_argument("--period-end", type=_as_of, help="last day YYYY-MM-DD (included)")
+    iv.set_defaults(func=cmd_invoice)
+
+    bf = sub.add_parser(
+        "backfill",
+        help="onboard a seller: pull N months of every report, then build",
+        description="Pull N months of every report for one registered SP-API seller through "
+        "the same Dagster extraction assets the daily schedule runs (one run per report type, "
+        "paced to Amazon's rate limits; reports already created are collected, not requested "
+        "again), then build, check and publish. Progress on stderr; runs show in the UI.",
+    )
+    bf.add_argument("--seller", required=True, help="seller id (registered, kind sp-api)")
+    bf.add_argument("--months", type=int, default=18, help="months of history, 1..18 (default 18)")
+    bf.add_argument("--as-of", type=_as_of, help="evaluation day of the build (default today)")
+    bf.add_argument("--no-build", action="store_true", help="pull only; build later")
+    bf.set_defaults(func=cmd_backfill)
+
+    stp = sub.add_parser(
+        "status",
+        help="last runs, data freshness per seller, claims needing attention",
+        description="Summarise the last Dagster runs (CLI and UI alike), incidents, how far "
+        "each seller's sources are pulled, and per seller the ready claims, their value, those "
+        "expiring within 7 days and those awaiting Amazon.",
+    )
+    stp.add_argument("--runs", type=int, default=10, help="how many recent runs (default 10)")
+    stp.add_argument("--json", action="store_true", help="machine-readable output")
+    stp.set_defaults(func=cmd_status)
+
     ev = sub.add_parser(
         "evaluate",
         help="detection quality against the sandbox ground truth",
@@ -402,12 +587,13 @@ def main(argv: list[str] | None = None) -> int:
     from extractors.reports.parsing import DocumentError
     from orchestration.claim_outcomes import OutcomeError
     from orchestration.exports import ExportError
+    from orchestration.reporting.common import ReportError
     from orchestration.runner import PipelineFailed
 
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
-    except (UserError, InvalidSellerId, DocumentError, ExportError) as exc:
+    except (UserError, InvalidSellerId, DocumentError, ExportError, ReportError) as exc:
         print(f"reclaim: error: {exc}", file=sys.stderr)
         return 2
     except OutcomeError as exc:

@@ -28,6 +28,7 @@ def run_job(
     ops_config: dict | None = None,
     log_level: str = "WARNING",
     verbose: bool = False,
+    asset_selection: list | None = None,
 ) -> RunOutcome:
     home.activate()
     import dagster as dg
@@ -55,7 +56,10 @@ def run_job(
         target = sys.stdout if verbose else fh
         with contextlib.redirect_stdout(target):
             result = job.execute_in_process(
-                run_config=run_config, instance=instance, raise_on_error=False
+                run_config=run_config,
+                instance=instance,
+                raise_on_error=False,
+                asset_selection=asset_selection,
             )
     failures = []
     for event in result.all_events:

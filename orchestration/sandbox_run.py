@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import time
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
@@ -14,6 +15,7 @@ from pathlib import Path
 from extractors.ingest import ingest_files
 from extractors.sandbox.emulator import SpApiEmulator
 from extractors.sandbox.simulator import Scenario, generate
+from extractors.spapi.extract import SNAPSHOT_DAYS
 from orchestration.assets.extraction import EXTRACTED_REPORTS
 from orchestration.evaluation import evaluate, load_detected, load_truth
 from orchestration.home import ReclaimHome
@@ -34,11 +36,17 @@ class SandboxRun:
     as_of: str
     sellers: list[tuple[str, str]]
     exports: list[Path] = field(default_factory=list)
+    reports: list[Path] = field(default_factory=list)
+    invoices: list[Path] = field(default_factory=list)
     evaluation: dict = field(default_factory=dict)
 
 
 def _attr(obj, name):
     return obj[name] if isinstance(obj, dict) else getattr(obj, name)
+
+
+def _written_since(paths, started: float) -> list[Path]:
+    return sorted(p for p in paths if p.stat().st_mtime >= started - 1)
 
 
 def run_sandbox(
@@ -91,8 +99,19 @@ def run_sandbox(
         report = ingest_files(home.root, sid, [home.sandbox / sid / "product_master.csv"])
         if not report.ok:
             raise RuntimeError("; ".join(o.error for o in report.failed))
+        # Settlement reports cannot be requested from Amazon, only listed (getReports), and the
+        # SP-API extraction does not list them yet: they arrive the way a seller's downloaded
+        # settlement files do, through ingest.
+        settlements = _attr(info, "files").get("settlements")
+        if settlements is not None and Path(settlements).is_dir():
+            report = ingest_files(home.root, sid, [Path(settlements)])
+            if not report.ok:
+                raise RuntimeError("; ".join(o.error for o in report.failed))
 
-    start = as_of_day - timedelta(days=31 * months + 31)
+    # The whole simulated history and nothing before it (each empty window still costs a
+    # createReport round trip): from the first of the month the history starts in, so the
+    # first month's storage charges (month_of_charge = the 1st) are in range too.
+    start = min(scenario.start.replace(day=1), scenario.start - timedelta(days=2))
     end = as_of_day + timedelta(days=1)
     extraction = {
         "config": {
@@ -101,6 +120,8 @@ def run_sandbox(
             "poll_interval_seconds": poll_interval_s,
         }
     }
+    # Snapshot reports (fee preview) are pulled as the daily run plans them: the last days only.
+    snapshot = {"config": {"end_date": end.isoformat(), "poll_interval_seconds": poll_interval_s}}
     with SpApiEmulator(home.sandbox) as emulator:
         os.environ[SANDBOX_ENDPOINT_ENV] = emulator.endpoint
         os.environ[SANDBOX_TOKEN_URL_ENV] = emulator.token_url
@@ -109,7 +130,12 @@ def run_sandbox(
                 home,
                 "daily_job",
                 {
-                    **{f"amazon__{spec.source}": extraction for spec in EXTRACTED_REPORTS},
+                    **{
+                        f"amazon__{spec.source}": snapshot
+                        if spec.source in SNAPSHOT_DAYS
+                        else extraction
+                        for spec in EXTRACTED_REPORTS
+                    },
                     "reclaim_dbt_assets": {"config": {"as_of": as_of}},
                 },
                 verbose=verbose,
@@ -118,7 +144,25 @@ def run_sandbox(
             os.environ.pop(SANDBOX_ENDPOINT_ENV, None)
             os.environ.pop(SANDBOX_TOKEN_URL_ENV, None)
 
+    # Each seller's weekly recovery report and invoice, as the Monday schedule writes them,
+    # from what this run just published (the warehouse is not rebuilt for them).
+    from dagster import AssetKey
+
+    started = time.time()
+    run_job(
+        home,
+        "weekly_recovery_job",
+        {
+            "weekly_recovery_reports": {"config": {}},
+            "recovery_invoices": {"config": {"run_day": as_of}},
+        },
+        verbose=verbose,
+        asset_selection=[AssetKey("weekly_recovery_reports"), AssetKey("recovery_invoices")],
+    )
     run.exports = sorted(home.exports.glob(f"*/claims-ready-{as_of}.csv"))
+    # written by this run (a home can hold earlier weeks' files)
+    run.reports = _written_since(home.root.glob("reports/*/recovery-*.html"), started)
+    run.invoices = _written_since(home.root.glob("invoices/*/invoice-*.html"), started)
     run.evaluation = evaluate(load_truth(home.sandbox), load_detected(home.serving), as_of)
     (home.sandbox / "evaluation.json").write_text(json.dumps(run.evaluation, indent=2) + "\n")
     return run

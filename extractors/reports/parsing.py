@@ -234,12 +234,9 @@ def parse_document(
     stored_original = None
     if spec.only_known_columns:
         # Nothing outside the spec is kept anywhere: not in Parquet, not in quarantine raw rows,
-        # not in the stored original.
-        warnings = (
-            [f"{name}: {len(unused)} column(s) not stored (buyer data is never landed)"]
-            if unused
-            else []
-        )
+        # not in the stored original. Not a warning: this is by design, and the landing
+        # metadata (and the LandingResult) name the columns.
+        warnings = []
         keep = sorted(used)
         stored_original = _rewrite(
             [header[i] for i in keep],

@@ -47,6 +47,11 @@ class ReportFailed(RuntimeError):
     """Amazon ended the report FATAL, or it never finished within the polling budget."""
 
 
+class ReportStillRunning(ReportFailed):
+    """The polling budget ran out while Amazon was still processing: the report id is kept and
+    the next run collects it."""
+
+
 @dataclass
 class RetryPolicy:
     attempts: int = 6
@@ -206,7 +211,7 @@ def wait_for_report(
         report = fresh
     if report.get("processingStatus") in ("DONE", "CANCELLED", "FATAL"):
         return report
-    raise ReportFailed(
+    raise ReportStillRunning(
         f"report {report_id} did not finish after {max_polls} polls "
         f"(last status {report.get('processingStatus')}); the next run collects it"
     )

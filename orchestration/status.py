@@ -1,0 +1,153 @@
+"""`reclaim status`: what an operator asks first: did the last runs work, is every seller's data
+current, and which claims need attention (ready, expiring this week, awaiting an answer)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from extractors.spapi.extract import CursorStore
+from orchestration.home import REPO_ROOT, ReclaimHome
+from orchestration.sellers import SellerRegistry
+
+
+@dataclass
+class Status:
+    runs: list[dict] = field(default_factory=list)
+    incidents: int = 0
+    last_incident: dict | None = None
+    sellers: list[dict] = field(default_factory=list)
+    claims: list[dict] = field(default_factory=list)
+    as_of: str | None = None
+
+
+def collect_status(home: ReclaimHome, runs: int = 10) -> Status:
+    home.activate()
+    st = Status()
+    st.runs = _recent_runs(runs)
+    incidents = home.root / "incidents.jsonl"
+    if incidents.exists():
+        lines = [ln for ln in incidents.read_text(encoding="utf-8").splitlines() if ln.strip()]
+        st.incidents = len(lines)
+        if lines:
+            try:
+                st.last_incident = json.loads(lines[-1])
+            except ValueError:
+                st.last_incident = {"message": lines[-1][:300]}
+    cursors = CursorStore(home.root)
+    for seller in SellerRegistry(home.state).load():
+        folder = cursors.root / seller.seller_id
+        sources = {}
+        if folder.exists():
+            for f in sorted(folder.glob("*.json")):
+                c = cursors.load(seller.seller_id, f.stem)
+                sources[f.stem] = {
+                    "complete_through": c.complete_through.isoformat()
+                    if c.complete_through
+                    else None,
+                    "pending_reports": len(c.pending),
+                }
+        st.sellers.append({"seller_id": seller.seller_id, "kind": seller.kind, "sources": sources})
+    if home.serving.exists():
+        import duckdb
+
+        with duckdb.connect(str(home.serving), read_only=True) as con:
+            as_of = con.execute("select max(as_of)::varchar from marts.fct_claims").fetchone()[0]
+            st.as_of = as_of
+            rows = con.execute(
+                """
+                select seller_id,
+                       count(*) filter (where status = 'ready'),
+                       coalesce(sum(amount) filter (where status = 'ready'), 0),
+                       count(*) filter (
+                           where status = 'ready' and deadline <= as_of + interval 7 day
+                       ),
+                       count(*) filter (where status = 'upcoming'),
+                       count(*) filter (where status in ('filed', 'needs_info')),
+                       min(currency)
+                from marts.fct_claims
+                group by seller_id
+                order by seller_id
+                """
+            ).fetchall()
+        st.claims = [
+            {
+                "seller_id": r[0],
+                "ready": r[1],
+                "ready_value": r[2],
+                "expiring_7d": r[3],
+                "upcoming": r[4],
+                "awaiting_amazon": r[5],
+                "currency": r[6],
+            }
+            for r in rows
+        ]
+    return st
+
+
+def _recent_runs(limit: int) -> list[dict]:
+    import dagster as dg
+
+    try:
+        instance = dg.DagsterInstance.from_config(str(REPO_ROOT))
+        records = instance.get_run_records(limit=limit)
+    except Exception as exc:  # no storage yet, or storage from another Dagster version
+        return [{"error": f"Dagster run storage unreadable: {exc}"}]
+    out = []
+    for rec in records:
+        run = rec.dagster_run
+        start = rec.start_time or rec.create_timestamp.timestamp()
+        end = rec.end_time
+        out.append(
+            {
+                "run_id": run.run_id[:8],
+                "job": run.job_name,
+                "status": run.status.value,
+                "started": datetime.fromtimestamp(start, UTC).strftime("%Y-%m-%d %H:%M"),
+                "seconds": round(end - start) if end and start else None,
+            }
+        )
+    return out
+
+
+def format_status(st: Status) -> str:
+    lines = ["Recent runs:"]
+    if not st.runs:
+        lines.append("  (none yet)")
+    for r in st.runs:
+        if "error" in r:
+            lines.append(f"  {r['error']}")
+            continue
+        secs = f"{r['seconds']}s" if r["seconds"] is not None else "running"
+        lines.append(f"  {r['started']}  {r['job']:<20} {r['status']:<10} {secs:>8}  {r['run_id']}")
+    if st.incidents:
+        last = st.last_incident or {}
+        lines.append(
+            f"Incidents: {st.incidents} (incidents.jsonl); last: {last.get('at', '?')} "
+            f"{last.get('job', '')}: {str(last.get('message', ''))[:160]}"
+        )
+    lines.append("Sellers:")
+    if not st.sellers:
+        lines.append("  (no seller registered)")
+    for s in st.sellers:
+        src = s["sources"]
+        if not src:
+            detail = "no SP-API pull yet" if s["kind"] != "files" else "report files only"
+        else:
+            ends = sorted(v["complete_through"] or "" for v in src.values())
+            pending = sum(v["pending_reports"] for v in src.values())
+            detail = f"{len(src)} source(s) pulled through {ends[0] or '-'}..{ends[-1] or '-'}"
+            if pending:
+                detail += f", {pending} report(s) in flight"
+        lines.append(f"  {s['seller_id']:<16} {s['kind']:<8} {detail}")
+    lines.append(f"Claims{' as of ' + st.as_of if st.as_of else ''}:")
+    if not st.claims:
+        lines.append("  (no build published yet)" if st.as_of is None else "  (no claims)")
+    for c in st.claims:
+        lines.append(
+            f"  {c['seller_id']:<16} ready {c['ready']:>4} ({c['ready_value']:,.2f} "
+            f"{c['currency'] or ''}), expiring within 7 days {c['expiring_7d']}, upcoming "
+            f"{c['upcoming']}, awaiting Amazon {c['awaiting_amazon']}"
+        )
+    return "\n".join(lines)
