@@ -99,8 +99,12 @@ def cmd_claims_export(args) -> int:
 
     home = _home(args)
     result = export_claims(home.serving, args.seller, Path(args.out), args.format, args.all)
-    what = "claim(s)" if args.all else "ready claim(s)"
+    what = "claim(s)" if args.all else "ready claim(s) to file"
     print(f"{result.rows} {what} for {args.seller} written to {result.path}")
+    if result.batches_path:
+        print(f"  in {result.batches} Seller Support case batch(es): {result.batches_path}")
+    for reason, n in result.held_back.items():
+        print(f"  {n} ready claim(s) held back: {reason} (see --all)")
     return 0
 
 
@@ -433,8 +437,11 @@ def build_parser() -> argparse.ArgumentParser:
     e = csub.add_parser(
         "export",
         help="export one seller's claims",
-        description="Write one seller's claims with the contract columns. "
-        "Default: ready claims only, deadline first.",
+        description="Write one seller's claims with the contract columns. Default: the ready "
+        "claims to file now, i.e. those the seller's recovery settings let through (claim types "
+        "enabled, excluded SKUs, minimum value, grace days), case batch by batch, deadline "
+        "first, with a <name>.case-batches.csv beside it; held-back claims are counted. "
+        "--all: every claim of every status, unfiltered.",
     )
     e.add_argument("--seller", required=True)
     e.add_argument("--out", required=True, help="output file")

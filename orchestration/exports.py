@@ -1,5 +1,13 @@
 """Claim exports: the contract columns (DESIGN.md), one seller at a time, written atomically, as
-CSV, XLSX, Parquet or JSON Lines."""
+CSV, XLSX, Parquet or JSON Lines.
+
+The default export is what the agency files now: ready claims that pass the seller's recovery
+settings (claim types enabled, SKUs excluded, minimum claim value, grace days), in Seller
+Support case batches (marts.fct_recovery_open_claims: per marketplace and claim type, deadline
+first, at most max_items_per_case each). The rows come batch by batch, and a sidecar
+`<name>.case-batches.csv` lists each batch with its claim ids, units, value and first deadline.
+Claims held back by the settings are counted, never dropped silently; `--all` exports every claim
+of every status, unfiltered."""
 
 from __future__ import annotations
 
@@ -7,7 +15,7 @@ import csv
 import json
 import os
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -54,6 +62,32 @@ class ExportError(RuntimeError):
 class ExportResult:
     path: Path
     rows: int
+    batches_path: Path | None = None
+    batches: int = 0
+    # ready claims the seller's recovery settings hold back, by reason
+    held_back: dict[str, int] = field(default_factory=dict)
+
+
+BATCH_COLUMNS = (
+    "case_batch",
+    "seller_id",
+    "marketplace_id",
+    "claim_type",
+    "claims",
+    "quantity",
+    "amount",
+    "currency",
+    "first_deadline",
+    "claim_ids",
+)
+# Why a ready claim is not in the default export (fct_recovery_open_claims flags), in the order
+# the reasons are reported.
+_HOLD_REASONS = (
+    ("claim type not enabled for the seller", "not claim_type_enabled"),
+    ("SKU excluded by the seller", "sku_excluded"),
+    ("below the seller's minimum claim value", "below_minimum_value"),
+    ("within the seller's grace days", "file_from > as_of"),
+)
 
 
 def neutralise(value):
@@ -69,18 +103,76 @@ def neutralise(value):
 
 
 def fetch_claims(db: Path, seller_id: str, include_all: bool = False) -> list[tuple]:
+    return _fetch(db, seller_id, include_all)[0]
+
+
+def _has_table(con, schema: str, table: str) -> bool:
+    return bool(
+        con.execute(
+            "select count(*) from information_schema.tables "
+            "where table_schema = ? and table_name = ?",
+            [schema, table],
+        ).fetchone()[0]
+    )
+
+
+def _fetch(
+    db: Path, seller_id: str, include_all: bool
+) -> tuple[list[tuple], list[tuple], dict[str, int]]:
+    """(claim rows, case batches, held back by reason) for one seller."""
     if not Path(db).exists():
         raise ExportError(f"no warehouse at {db}: run `reclaim build` first")
-    where = "seller_id = ?" + ("" if include_all else " and status = 'ready'")
-    cols = ", ".join(EXPORT_COLUMNS)
+    cols = ", ".join(f"c.{c}" for c in EXPORT_COLUMNS)
     with duckdb.connect(str(db), read_only=True) as con:
-        try:
-            return con.execute(
-                f"select {cols} from marts.fct_claims where {where} order by deadline, claim_id",
+        if not _has_table(con, "marts", "fct_claims"):
+            raise ExportError(f"{db} has no marts.fct_claims: run `reclaim build` first")
+        if include_all:
+            rows = con.execute(
+                f"select {cols} from marts.fct_claims c where c.seller_id = ? "
+                "order by c.deadline, c.claim_id",
                 [seller_id],
             ).fetchall()
-        except duckdb.CatalogException as exc:
-            raise ExportError(f"{db} has no marts.fct_claims: run `reclaim build` first") from exc
+            return rows, [], {}
+        if not _has_table(con, "marts", "fct_recovery_open_claims"):
+            # A warehouse built before the recovery marts: ready claims, unbatched.
+            rows = con.execute(
+                f"select {cols} from marts.fct_claims c where c.seller_id = ? "
+                "and c.status = 'ready' order by c.deadline, c.claim_id",
+                [seller_id],
+            ).fetchall()
+            return rows, [], {}
+        rows = con.execute(
+            f"""
+            select {cols}
+            from marts.fct_claims c
+            join marts.fct_recovery_open_claims o on o.claim_id = c.claim_id
+            where c.seller_id = ? and c.status = 'ready' and o.to_file
+            order by o.case_batch, c.deadline, c.claim_id
+            """,
+            [seller_id],
+        ).fetchall()
+        batches = con.execute(
+            """
+            select case_batch, seller_id, marketplace_id, claim_type, count(*),
+                   sum(quantity), sum(amount), min(currency), min(deadline),
+                   string_agg(claim_id, ';' order by deadline, claim_id)
+            from marts.fct_recovery_open_claims
+            where seller_id = ? and status = 'ready' and to_file
+            group by all
+            order by case_batch
+            """,
+            [seller_id],
+        ).fetchall()
+        held = {}
+        for reason, condition in _HOLD_REASONS:
+            n = con.execute(
+                "select count(*) from marts.fct_recovery_open_claims "
+                f"where seller_id = ? and status = 'ready' and not to_file and ({condition})",
+                [seller_id],
+            ).fetchone()[0]
+            if n:
+                held[reason] = n
+    return rows, batches, held
 
 
 def format_for(out: Path, fmt: str | None) -> str:
@@ -98,17 +190,34 @@ def export_claims(
     """Write one seller's claims (ready only unless `include_all`), deadline first, with the
     contract columns, atomically (a temporary file renamed into place)."""
     fmt = format_for(out, fmt)
-    rows = fetch_claims(db, seller_id, include_all)
+    rows, batches, held = _fetch(db, seller_id, include_all)
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
+    _atomic(out, lambda tmp: _WRITERS[fmt](rows, tmp))
+    result = ExportResult(out, len(rows), batches=len(batches), held_back=held)
+    if not include_all:
+        result.batches_path = out.with_name(f"{out.stem}.case-batches.csv")
+        _atomic(result.batches_path, lambda tmp: _write_batches(batches, tmp))
+    return result
+
+
+def _atomic(out: Path, write) -> None:
+    """Write through a temporary file renamed into place: readers see the old file or the new."""
     tmp = out.with_name(f".{out.name}.{uuid.uuid4().hex}.tmp")
     try:
-        _WRITERS[fmt](rows, tmp)
+        write(tmp)
         os.replace(tmp, out)
     finally:
         if tmp.exists():
             tmp.unlink()
-    return ExportResult(out, len(rows))
+
+
+def _write_batches(batches: list[tuple], path: Path) -> None:
+    with open(path, "w", newline="", encoding="utf-8") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(BATCH_COLUMNS)
+        for row in batches:
+            writer.writerow(["" if v is None else neutralise(str(v)) for v in row])
 
 
 def _write_csv(rows: list[tuple], path: Path) -> None:

@@ -49,8 +49,18 @@ def claim_exports(
         out = home.exports / seller_id / f"claims-ready-{as_of}.csv"
         result = export_claims(home.serving, seller_id, out)
         files[seller_id] = str(result.path)
-        summary[seller_id] = {"ready_claims": ready, "ready_value": value}
-        context.log.info(f"{seller_id}: {result.rows} ready claim(s) -> {result.path}")
+        summary[seller_id] = {
+            "ready_claims": ready,
+            "ready_value": value,
+            "exported": result.rows,
+            "case_batches": result.batches,
+            "held_back": result.held_back,
+        }
+        context.log.info(
+            f"{seller_id}: {result.rows} ready claim(s) in {result.batches} case batch(es) "
+            f"-> {result.path}"
+            + "".join(f"; {n} held back: {why}" for why, n in result.held_back.items())
+        )
     return dg.MaterializeResult(
         metadata={
             "exports": dg.MetadataValue.json(files),

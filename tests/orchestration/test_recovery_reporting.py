@@ -58,7 +58,16 @@ def built(tmp_path_factory):
     registry = SellerRegistry(home.state)
     for seller, name, recovery in (
         (ME, "Life & Co", {"fee_percentage": "20", "follow_up_days": 5}),
-        (OTHER, "Other Seller Inc", {}),
+        (
+            OTHER,
+            "Other Seller Inc",
+            # filters for the export test; fee and follow-up stay at their defaults
+            {
+                "excluded_skus": ["WIDGET-BLUE"],
+                "minimum_claim_value": "13.00",
+                "max_items_per_case": 1,
+            },
+        ),
     ):
         s = registry.get(seller)
         s.name, s.settings = name, {"recovery": recovery}
@@ -291,3 +300,52 @@ def test_sellers_json_keeps_recovery_settings_readable(tmp_path):
     data = json.loads((tmp_path / "sellers.json").read_text())
     assert data["sellers"][0]["settings"]["recovery"]["fee_percentage"] == "17.5"
     assert registry.get("A1LIFE").recovery.fee_percentage == Decimal("17.50")
+
+
+@pytest.mark.slow
+def test_export_applies_the_sellers_settings_and_batches_cases(built, tmp_path):
+    """The default export is what the agency files now: OTHER excludes WIDGET-BLUE, does not
+    claim under 13.00 and files one claim per case; held-back claims are counted, --all has
+    them all."""
+    home, _, _ = built
+    with duckdb.connect(str(home.serving), read_only=True) as con:
+        ready = con.execute(
+            "select claim_id, sku, amount from marts.fct_claims "
+            "where seller_id = ? and status = 'ready'",
+            [OTHER],
+        ).fetchall()
+    to_file = {cid for cid, sku, amount in ready if sku != "WIDGET-BLUE" and amount >= 13}
+    held_sku = sum(1 for _, sku, _ in ready if sku == "WIDGET-BLUE")
+    held_min = sum(1 for _, _, amount in ready if amount < 13)
+    assert to_file and held_sku and held_min  # the fixture exercises every branch
+
+    out = tmp_path / "other.csv"
+    r = run_reclaim(home.root, "claims", "export", "--seller", OTHER, "--out", str(out))
+    assert r.returncode == 0, r.stderr
+    rows = list(csv.DictReader(out.open(encoding="utf-8")))
+    assert {x["claim_id"] for x in rows} == to_file
+    batches = list(csv.DictReader(out.with_name("other.case-batches.csv").open(encoding="utf-8")))
+    assert len(batches) == len(to_file)  # max_items_per_case 1
+    assert {b["claim_ids"] for b in batches} == to_file
+    assert all(b["case_batch"].startswith(b["claim_type"] + "-ATVPDKIKX0DER-") for b in batches)
+    assert f"in {len(to_file)} Seller Support case batch(es)" in r.stdout
+    assert f"{held_sku} ready claim(s) held back: SKU excluded by the seller" in r.stdout
+    assert f"{held_min} ready claim(s) held back: below the seller's minimum" in r.stdout
+
+    # ME has default filters: every ready claim, batched per type (max 10 per case)
+    mine = tmp_path / "mine.csv"
+    r = run_reclaim(home.root, "claims", "export", "--seller", ME, "--out", str(mine))
+    with duckdb.connect(str(home.serving), read_only=True) as con:
+        (n_ready,) = con.execute(
+            "select count(*) from marts.fct_claims where seller_id = ? and status = 'ready'",
+            [ME],
+        ).fetchone()
+    assert r.returncode == 0 and len(list(csv.DictReader(mine.open()))) == n_ready
+    assert "held back" not in r.stdout
+
+    everything = tmp_path / "all.csv"
+    r = run_reclaim(
+        home.root, "claims", "export", "--seller", OTHER, "--out", str(everything), "--all"
+    )
+    skus = {x["sku"] for x in csv.DictReader(everything.open(encoding="utf-8"))}
+    assert "WIDGET-BLUE" in skus and not everything.with_name("all.case-batches.csv").exists()

@@ -9,7 +9,12 @@
 --   follow_up_due_date  filed_date + follow_up_days for claims waiting on Amazon; follow_up_due
 --                       once as_of reaches it
 --   below_minimum_value, sku_excluded, claim_type_enabled
---                       the seller's filters, as flags (fct_claims does not apply them yet)
+--                       the seller's filters, as flags (fct_claims keeps every claim)
+--   to_file             ready or approved, passing the seller's filters, file_from reached:
+--                       what the agency files now (the default claim export)
+--   case_batch          claims to file together under one Seller Support case: per seller,
+--                       marketplace and claim type, deadline first, at most max_items_per_case
+--                       (default 10) each, e.g. warehouse_lost-ATVPDKIKX0DER-001
 --   urgency_rank        1 = most urgent, per seller: expiring, follow-up due, ready, waiting,
 --                       upcoming, expired; then by deadline
 
@@ -33,6 +38,7 @@ open_claims as (
         coalesce(settings.grace_days, 0) as grace_days,
         settings.follow_up_days,
         settings.minimum_claim_value,
+        coalesce(settings.max_items_per_case, 10) as max_items_per_case,
         {{ dbt.datediff('claims.as_of', 'claims.deadline', 'day') }} as days_to_deadline  -- noqa: LT05
     from claims
     left join settings
@@ -108,6 +114,44 @@ followed as (
     from flagged
 ),
 
+fileable as (
+    select
+        *,
+        status in ('ready', 'approved')
+        and claim_type_enabled
+        and not sku_excluded
+        and not below_minimum_value
+        and file_from <= as_of as to_file
+    from followed
+),
+
+batched as (
+    select
+        *,
+        case
+            when to_file
+                then
+                    claim_type || '-' || marketplace_id || '-' || lpad(
+                        cast(
+                            cast(
+                                floor(
+                                    (
+                                        row_number() over (
+                                            partition by
+                                                seller_id, marketplace_id, claim_type, to_file
+                                            order by deadline, claim_id
+                                        ) - 1
+                                    ) / max_items_per_case
+                                ) + 1 as {{ dbt.type_int() }}
+                            ) as {{ dbt.type_string() }}
+                        ),
+                        3,
+                        '0'
+                    )
+        end as case_batch
+    from fileable
+),
+
 ranked as (
     select
         *,
@@ -125,7 +169,7 @@ ranked as (
                 deadline,
                 claim_id
         ) as urgency_rank
-    from followed
+    from batched
 )
 
 select
@@ -153,5 +197,8 @@ select
     cast(follow_up_due as {{ dbt.type_boolean() }}) as follow_up_due,
     cast(below_minimum_value as {{ dbt.type_boolean() }}) as below_minimum_value,
     cast(sku_excluded as {{ dbt.type_boolean() }}) as sku_excluded,
-    cast(claim_type_enabled as {{ dbt.type_boolean() }}) as claim_type_enabled
+    cast(claim_type_enabled as {{ dbt.type_boolean() }}) as claim_type_enabled,
+    cast(to_file as {{ dbt.type_boolean() }}) as to_file,
+    cast(case_batch as {{ dbt.type_string() }}) as case_batch,
+    cast(marketplace_id as {{ dbt.type_string() }}) as marketplace_id
 from ranked
