@@ -5,6 +5,7 @@ from __future__ import annotations
 import dagster as dg
 
 from orchestration.assets.extraction import report_assets
+from orchestration.assets.ingest import dropped_report_files
 from orchestration.assets.publishing import (
     claim_exports,
     recovery_invoices,
@@ -18,6 +19,8 @@ from orchestration.dbt import dbt_resource
 from orchestration.resources import ReclaimHomeResource
 from orchestration.schedules import (
     build_daily_schedule,
+    build_dropbox_sensor,
+    build_new_seller_sensor,
     build_weekly_schedule,
     run_failure_incidents,
 )
@@ -42,6 +45,12 @@ build_job = dg.define_asset_job(
     description="dbt build over everything landed, then serving copy and claim exports.",
 )
 
+ingest_job = dg.define_asset_job(
+    "ingest_job",
+    selection=dg.AssetSelection.assets(dropped_report_files) | transform_and_publish,
+    description="Load files dropped for a seller, then build, check and publish.",
+)
+
 weekly_recovery_job = dg.define_asset_job(
     "weekly_recovery_job",
     selection=transform_and_publish | recovery,
@@ -52,6 +61,7 @@ weekly_recovery_job = dg.define_asset_job(
 defs = dg.Definitions(
     assets=[
         *report_assets,
+        dropped_report_files,
         recovery_settings,
         reclaim_dbt_assets,
         serving_warehouse,
@@ -60,8 +70,12 @@ defs = dg.Definitions(
         recovery_invoices,
     ],
     asset_checks=[fct_claims_expectations],
-    jobs=[daily_job, extract_job, build_job, weekly_recovery_job],
+    jobs=[daily_job, extract_job, build_job, ingest_job, weekly_recovery_job],
     schedules=[build_daily_schedule(daily_job), build_weekly_schedule(weekly_recovery_job)],
-    sensors=[run_failure_incidents],
+    sensors=[
+        run_failure_incidents,
+        build_new_seller_sensor(daily_job),
+        build_dropbox_sensor(ingest_job),
+    ],
     resources={"dbt": dbt_resource(), "reclaim": ReclaimHomeResource()},
 )

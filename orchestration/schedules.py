@@ -123,3 +123,121 @@ def run_failure_incidents(context: dg.RunFailureSensorContext) -> None:
     with open(home.root / "incidents.jsonl", "a", encoding="utf-8") as fh:
         fh.write(json.dumps(record) + "\n")
     context.log.error(f"run {record['run_id']} of {record['job']} failed; see incidents.jsonl")
+
+
+# -- sensors: a newly registered seller, files dropped for a seller ----------------------------
+
+ONBOARDING_KINDS = ("sp-api", "sandbox")
+
+
+def onboarding_run_config(seller_id: str) -> dict:
+    """Extraction of one seller with its cursor planning the range: on first contact that is the
+    18-month backfill of every source. The build that follows covers every seller."""
+    return {
+        "ops": {
+            f"amazon__{spec.source}": {"config": {"sellers": [seller_id]}}
+            for spec in EXTRACTED_REPORTS
+        }
+    }
+
+
+def build_new_seller_sensor(job) -> dg.SensorDefinition:
+    @dg.sensor(
+        job=job,
+        name="new_seller_backfill",
+        minimum_interval_seconds=60,
+        description="A seller registered in state/sellers.json with SP-API access and nothing "
+        "pulled yet starts its onboarding: an 18-month backfill of every report, then the "
+        "build. Once per seller (run key onboard-<seller_id>).",
+    )
+    def _new_sellers(context: dg.SensorEvaluationContext):
+        from extractors.spapi.extract import CursorStore
+        from orchestration.sellers import SellerRegistry
+
+        home = ReclaimHome.from_env()
+        cursors = CursorStore(home.root)
+        try:
+            sellers = SellerRegistry(home.state).load()
+        except ValueError as exc:  # a broken registry: say so, request nothing
+            return dg.SkipReason(f"seller registry unreadable: {exc}")
+        requests = []
+        for seller in sellers:
+            if seller.kind not in ONBOARDING_KINDS:
+                continue
+            if (cursors.root / seller.seller_id).exists():
+                continue  # pulled before (by the schedule, the CLI or an earlier onboarding)
+            requests.append(
+                dg.RunRequest(
+                    run_key=f"onboard-{seller.seller_id}",
+                    run_config=onboarding_run_config(seller.seller_id),
+                    tags={"reclaim/seller": seller.seller_id, "reclaim/onboarding": "true"},
+                )
+            )
+        return requests or dg.SkipReason("no newly registered SP-API seller")
+
+    return _new_sellers
+
+
+# A file still being copied in is left for the next tick.
+DROPBOX_SETTLE_SECONDS = 10
+
+
+def build_dropbox_sensor(job) -> dg.SensorDefinition:
+    @dg.sensor(
+        job=job,
+        name="dropbox_files",
+        minimum_interval_seconds=60,
+        description="Files put in RECLAIM_HOME/dropbox/<seller_id>/ (report files from Seller "
+        "Central, saved SP-API documents, the product master) are ingested, then the warehouse "
+        "is built. One run per seller and set of new or changed files; files already loaded "
+        "are skipped by content, so they may stay in the folder.",
+    )
+    def _dropbox(context: dg.SensorEvaluationContext):
+        import hashlib
+        import time
+
+        from extractors.landing import InvalidSellerId, check_seller_id
+        from orchestration.assets.ingest import DROPBOX
+
+        home = ReclaimHome.from_env()
+        root = home.root / DROPBOX
+        if not root.is_dir():
+            return dg.SkipReason(f"no dropbox folder {root}")
+        now = time.time()
+        requests = []
+        for folder in sorted(p for p in root.iterdir() if p.is_dir()):
+            try:
+                seller_id = check_seller_id(folder.name)
+            except InvalidSellerId as exc:
+                context.log.warning(f"dropbox folder {folder} skipped: {exc}")
+                continue
+            files = sorted(
+                p for p in folder.rglob("*") if p.is_file() and not p.name.startswith(".")
+            )
+            if not files or any(now - p.stat().st_mtime < DROPBOX_SETTLE_SECONDS for p in files):
+                continue
+            fingerprint = hashlib.sha256(
+                "\n".join(
+                    f"{p.relative_to(folder)}\t{p.stat().st_size}\t{p.stat().st_mtime_ns}"
+                    for p in files
+                ).encode()
+            ).hexdigest()[:16]
+            requests.append(
+                dg.RunRequest(
+                    run_key=f"dropbox-{seller_id}-{fingerprint}",
+                    run_config={
+                        "ops": {
+                            "seller_input__dropped_report_files": {
+                                "config": {
+                                    "seller_id": seller_id,
+                                    "paths": [str(p.relative_to(folder)) for p in files],
+                                }
+                            }
+                        }
+                    },
+                    tags={"reclaim/seller": seller_id},
+                )
+            )
+        return requests or dg.SkipReason("no new files in the dropbox")
+
+    return _dropbox
