@@ -162,7 +162,7 @@ def _extract_api(
     latest_end = (now or datetime.now(UTC)) - POSTED_BEFORE_MARGIN
     zone = LandingZone(home)
     zone.ensure_schemas()
-    call = ApiCaller(conn, retry or RetryPolicy())
+    call = ApiCaller(conn, retry or RetryPolicy(), home=home)
     outcomes = []
     with make_client(conn) as client:
         for w_start, w_end in windows(start, end, spec.max_window_days):

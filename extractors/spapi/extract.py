@@ -199,7 +199,7 @@ def extract_report(
         )
     zone = LandingZone(home)
     zone.ensure_schemas()
-    call = ApiCaller(conn, retry or RetryPolicy())
+    call = ApiCaller(conn, retry or RetryPolicy(), home=home)
     outcomes: list[WindowOutcome] = []
     done_recently: list[dict] | None = None  # getReports, asked at most once per run
 

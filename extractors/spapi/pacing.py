@@ -8,16 +8,23 @@ rate Amazon allows instead of bouncing off 429s, and a 429 that still happens (a
 same account, an operation throttled more tightly than its default plan) is left to the retry
 policy.
 
-One process-wide pacer is shared by every client (`shared_pacer`), so parallel extraction of
-different report types for one seller still shares that seller's createReport bucket.
+The buckets must be shared by everything that calls Amazon for a seller: the report types a run
+extracts in parallel (Dagster runs each step in its own process) and the runs that overlap (the
+daily schedule, an onboarding backfill, a manual re-pull). `shared_pacer(home)` therefore keeps
+them in a small SQLite file under RECLAIM_HOME (landing/_pacing.sqlite), updated in one
+exclusive transaction per call, with wall-clock time; without a home it falls back to one
+in-memory pacer per process.
 """
 
 from __future__ import annotations
 
+import os
+import sqlite3
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 # Default usage plans: operation -> (requests per second, burst).
 RATE_LIMITS: dict[str, tuple[float, int]] = {
@@ -44,17 +51,21 @@ class Pacer:
     """Token buckets per (seller key, operation).
 
     `speedup` multiplies every rate (the sandbox emulator runs Amazon's day in seconds; 1.0 for
-    Amazon). `clock` and `sleep` are injectable so tests run in simulated time."""
+    Amazon). `clock` and `sleep` are injectable so tests run in simulated time. With `state`
+    (a SQLite file) the buckets live there and are shared by every process using the same file;
+    the clock must then be wall-clock time (the default)."""
 
     def __init__(
         self,
         limits: dict[str, tuple[float, int]] | None = None,
         *,
-        clock: Callable[[], float] = time.monotonic,
+        clock: Callable[[], float] | None = None,
         sleep: Callable[[float], None] = time.sleep,
+        state: Path | None = None,
     ):
         self.limits = dict(RATE_LIMITS if limits is None else limits)
-        self.clock = clock
+        self.state = Path(state) if state else None
+        self.clock = clock or (time.time if self.state else time.monotonic)
         self.sleep = sleep
         self._buckets: dict[tuple[str, str], _Bucket] = {}
         self._lock = threading.Lock()
@@ -65,6 +76,8 @@ class Pacer:
         rate, burst = self.limits.get(operation, (1.0, 1))
         rate *= max(speedup, 1e-9)
         now = self.clock()
+        if self.state is not None:
+            return self._reserve_shared(key, operation, rate, burst, now)
         with self._lock:
             b = self._buckets.get((key, operation))
             if b is None:
@@ -73,6 +86,30 @@ class Pacer:
             b.updated = now
             b.tokens -= 1.0
             return 0.0 if b.tokens >= 0 else -b.tokens / rate
+
+    def _reserve_shared(self, key: str, operation: str, rate: float, burst: int, now: float):
+        self.state.parent.mkdir(parents=True, exist_ok=True)
+        con = sqlite3.connect(self.state, timeout=60, isolation_level=None)
+        try:
+            con.execute(
+                "create table if not exists buckets (key text, operation text, tokens real, "
+                "updated real, primary key (key, operation))"
+            )
+            con.execute("begin immediate")  # one writer at a time: read-modify-write is atomic
+            row = con.execute(
+                "select tokens, updated from buckets where key = ? and operation = ?",
+                (key, operation),
+            ).fetchone()
+            tokens, updated = (float(burst), now) if row is None else row
+            tokens = min(float(burst), tokens + max(0.0, now - updated) * rate) - 1.0
+            con.execute(
+                "insert or replace into buckets values (?, ?, ?, ?)",
+                (key, operation, tokens, max(now, updated)),
+            )
+            con.execute("commit")
+        finally:
+            con.close()
+        return 0.0 if tokens >= 0 else -tokens / rate
 
     def wait(self, key: str, operation: str, speedup: float = 1.0) -> float:
         """Block until `operation` may be called for `key`; returns the seconds waited."""
@@ -83,8 +120,17 @@ class Pacer:
         return delay
 
 
-_shared = Pacer()
+PACING_STATE = Path("landing") / "_pacing.sqlite"
+_shared: dict[str, Pacer] = {}
+_shared_lock = threading.Lock()
 
 
-def shared_pacer() -> Pacer:
-    return _shared
+def shared_pacer(home: Path | str | None = None) -> Pacer:
+    """The pacer every client of `home` (default: $RECLAIM_HOME) shares, across processes."""
+    root = home or os.environ.get("RECLAIM_HOME")
+    key = str(Path(root).resolve()) if root else ""
+    with _shared_lock:
+        pacer = _shared.get(key)
+        if pacer is None:
+            pacer = _shared[key] = Pacer(state=Path(key) / PACING_STATE) if key else Pacer()
+        return pacer

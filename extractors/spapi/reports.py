@@ -18,6 +18,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import TypeVar
 
 import httpx
@@ -117,10 +118,17 @@ class ApiCaller:
     """Every SP-API call of one extraction: paced per seller and operation, then retried on
     transient errors (pacing first, so a retry also waits for its token)."""
 
-    def __init__(self, conn: SpApiConnection, retry: RetryPolicy, pacer: Pacer | None = None):
+    def __init__(
+        self,
+        conn: SpApiConnection,
+        retry: RetryPolicy,
+        pacer: Pacer | None = None,
+        home: Path | None = None,
+    ):
         self.conn = conn
         self.retry = retry
-        self.pacer = pacer or shared_pacer()
+        # shared with every process extracting for the same RECLAIM_HOME
+        self.pacer = pacer or shared_pacer(home)
 
     def __call__(self, operation: str, fn: Callable[[], T], what: str) -> T:
         def paced() -> T:

@@ -213,6 +213,48 @@ def test_pacer_allows_the_burst_then_amazons_rate():
     assert pacer3.wait("s", "createReport", speedup=1000) == pytest.approx(1 / 16.7, rel=1e-3)
 
 
+def test_pacing_is_shared_by_every_process_of_a_home(tmp_path):
+    """Dagster runs each report type in its own process, and runs overlap: two pacers on the
+    same RECLAIM_HOME share one bucket per seller and operation; another home does not."""
+    import subprocess
+    import sys
+
+    from extractors.spapi.pacing import shared_pacer
+
+    now = [1000.0]
+    slept = []
+
+    def sleep(s):
+        slept.append(s)
+        now[0] += s
+
+    state = tmp_path / "landing" / "_pacing.sqlite"
+    a = Pacer({"createReport": (0.5, 2)}, clock=lambda: now[0], sleep=sleep, state=state)
+    b = Pacer({"createReport": (0.5, 2)}, clock=lambda: now[0], sleep=sleep, state=state)
+    assert a.wait("seller-a", "createReport") == 0
+    assert b.wait("seller-a", "createReport") == 0  # the burst of 2 is spent between them
+    assert a.wait("seller-a", "createReport") == pytest.approx(2.0)
+    assert b.wait("seller-a", "createReport") == pytest.approx(2.0)
+    assert b.wait("seller-b", "createReport") == 0
+
+    # shared_pacer(home) keeps its buckets in that home, for other processes too
+    home = tmp_path / "home"
+    pacer = shared_pacer(home)
+    assert pacer.state == (home / "landing" / "_pacing.sqlite").resolve()
+    assert shared_pacer(home) is pacer and shared_pacer(tmp_path / "other") is not pacer
+    for _ in range(15):  # createReport's whole burst, taken by this process
+        pacer.wait("A1SELLER", "createReport")
+    code = (
+        "import sys; from extractors.spapi.pacing import shared_pacer; "
+        "p = shared_pacer(sys.argv[1]); p.sleep = lambda s: None; "
+        "print(p.wait('A1SELLER', 'createReport'))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code, str(home)], capture_output=True, text=True, check=True
+    ).stdout
+    assert float(out) > 50  # the other process waits for Amazon's one-a-minute rate
+
+
 def test_api_caller_paces_before_each_attempt(scenario_dir, emulator):
     waits = []
 
