@@ -1,16 +1,18 @@
 {#
-    "Today" as a parameter (DESIGN.md rule 3): a date literal built from var('as_of'), YYYY-MM-DD.
-    Never use the clock in a model. A missing or malformed var is a compiler error, raised only at
-    execution time so that `dbt parse` works without the var.
+    "Today" as a parameter (DESIGN.md rule 3): a date literal built from var('as_of'), YYYY-MM-DD,
+    or, when the var is not given, from the environment variable RECLAIM_AS_OF (the pipeline
+    passes it that way: a var that changes every day makes dbt re-parse the whole project, an env
+    var read in a macro does not). Never use the clock in a model. A missing or malformed value is
+    a compiler error, raised only at execution time so that `dbt parse` works without it.
 #}
 {% macro as_of_date() %}
-    {%- set raw = var('as_of', none) -%}
+    {%- set raw = var('as_of', none) or env_var('RECLAIM_AS_OF', '') -%}
     {%- set text = '' if raw is none else (raw | string | trim) -%}
     {%- if text == '' -%}
         {%- if execute -%}
             {{ exceptions.raise_compiler_error(
                 "Missing var 'as_of' (the run date, YYYY-MM-DD). Pass it, e.g. "
-                ~ "dbt build --vars '{as_of: 2026-11-20}'."
+                ~ "dbt build --vars '{as_of: 2026-11-20}', or set RECLAIM_AS_OF."
             ) }}
         {%- endif -%}
         {{ return("cast(null as date)") }}

@@ -1,14 +1,28 @@
 """The dbt project as Dagster assets (dagster-dbt): staging, intermediate and marts, with dbt's
 tests as asset checks. One build writes the warehouse at a time (pool "warehouse")."""
 
-import json
+import os
+import shutil
 from datetime import UTC, datetime
+from pathlib import Path
 
 import dagster as dg
 from dagster_dbt import DbtCliResource, dbt_assets
 from pydantic import Field
 
 from orchestration.dbt import dbt_project, ensure_manifest
+from orchestration.home import ReclaimHome
+
+AS_OF_ENV = "RECLAIM_AS_OF"
+KEEP_DBT_TARGETS = 5
+
+
+def _prune(folder: Path, keep: int) -> None:
+    if not folder.is_dir():
+        return
+    runs = sorted((p for p in folder.iterdir() if p.is_dir()), key=lambda p: p.stat().st_mtime)
+    for old in runs[: max(0, len(runs) - keep)]:
+        shutil.rmtree(old, ignore_errors=True)
 
 
 class DbtBuildConfig(dg.Config):
@@ -31,5 +45,20 @@ def reclaim_dbt_assets(
     as_of = config.as_of_date()
     # dbt's unit tests check the SQL, not the data: they run in the test suite
     # (tests/dbt/test_dbt_project.py), not in every production build.
-    args = ["build", "--vars", json.dumps({"as_of": as_of}), "--exclude-resource-type", "unit_test"]
-    yield from dbt.cli(args, context=context).stream()
+    args = ["build", "--exclude-resource-type", "unit_test"]
+    # as_of reaches the as_of_date() macro through the environment, not --vars: dbt re-parses
+    # the whole project whenever --vars change (every day), but not for an env var a macro
+    # reads, so each build keeps partial parsing.
+    previous = os.environ.get(AS_OF_ENV)
+    os.environ[AS_OF_ENV] = as_of
+    # dbt's per-run target folder (manifest, compiled SQL, run results) is state: it goes under
+    # RECLAIM_HOME, and only the last few runs' are kept.
+    targets = ReclaimHome.from_env().root / "dbt_target"
+    _prune(targets, keep=KEEP_DBT_TARGETS - 1)
+    try:
+        yield from dbt.cli(args, context=context, target_path=targets / context.run_id[:8]).stream()
+    finally:
+        if previous is None:
+            os.environ.pop(AS_OF_ENV, None)
+        else:
+            os.environ[AS_OF_ENV] = previous
