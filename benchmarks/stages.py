@@ -199,12 +199,13 @@ def stage_dbt_build(args: dict) -> dict:
         **{k: v for k, v in os.environ.items() if not k.startswith(("RECLAIM_", "DBT_"))},
         "RECLAIM_HOME": str(home),
         "DBT_PROFILES_DIR": str(DBT_DIR),
+        # as production passes it (orchestration/assets/transform.py): through the environment,
+        # so the daily build re-uses the full build's parse (same target folder)
+        "RECLAIM_AS_OF": args["as_of"],
     }
     cmd = [
         DBT,
         "build",
-        "--vars",
-        json.dumps({"as_of": args["as_of"]}),
         "--exclude-resource-type",
         "unit_test",
         "--target-path",
