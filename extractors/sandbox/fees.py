@@ -5,10 +5,13 @@ Written for the simulator only, from the tier facts in ../shared/reference/amazo
 §1.10 (US tiers since 2024: small standard, large standard, small bulky, large bulky,
 extra-large; dimensional weight divisor 139; shorter sides floored at 2 in for bulky tiers) and
 the storage-fee formula of claim-policy.md 2.11 (average units on hand x item volume x rate).
-Amazon publishes the amounts on rate cards that change every year; the amounts below are
-ASSUMPTIONS of roughly the 2025 level (US, non-peak) and of the UK's tier structure, not
-Amazon's figures. The detection side must never import this module: what a claim is worth is the
-simulator's business, what dbt thinks it is worth is the detector's.
+Amazon publishes the amounts on rate cards that change every year. The US amounts below follow
+the rate card effective 2024-02-05 (non-apparel, price $10-$50, non-peak; no low-price or peak
+rates) as third-party summaries repeat it, UNCONFIRMED from Amazon; the UK amounts are
+ASSUMPTIONS on the UK's tier structure, not Amazon's figures. The detector's seed
+(dbt_project/seeds/fba_fulfillment_fees.csv) is a separate transcription of the same US card.
+The detection side must never import this module, nor this module read the seed: what a claim
+is worth is the simulator's business, what dbt thinks it is worth is the detector's.
 """
 
 from __future__ import annotations
@@ -79,7 +82,13 @@ def _us_tier(d: Dims) -> tuple[str, Decimal]:
         return "Small Bulky", ship
     if long_ <= 59 and med <= 33 and short <= 33 and girth <= 130 and ship <= 50:
         return "Large Bulky", ship
-    return "Extra-Large 0 to 50 lb", ship
+    if ship <= 50:
+        return "Extra-Large 0 to 50 lb", ship
+    if ship <= 70:
+        return "Extra-Large 50+ to 70 lb", ship
+    if ship <= 150:
+        return "Extra-Large 70+ to 150 lb", ship
+    return "Extra-Large 150+ lb", ship  # Amazon bills 150+ lb on unit weight: not modelled
 
 
 def _us_fee(d: Dims) -> tuple[str, Decimal]:
@@ -93,9 +102,16 @@ def _us_fee(d: Dims) -> tuple[str, Decimal]:
                 return tier, Decimal(f)
         quarters = ((ounces - 48) / 4).to_integral_value(ROUND_CEILING)
         return tier, Decimal("6.92") + Decimal("0.08") * quarters
-    base = {"Small Bulky": "9.61", "Large Bulky": "13.74"}.get(tier, "26.33")
-    extra_lb = max(Decimal(0), ship.to_integral_value(ROUND_CEILING) - 1)
-    return tier, (Decimal(base) + Decimal("0.38") * extra_lb).quantize(CENT)
+    # tier: (base fee, pounds included in it, fee per further started pound)
+    base, included, per_lb = {
+        "Small Bulky": ("9.61", 1, "0.38"),
+        "Large Bulky": ("26.33", 1, "0.38"),
+        "Extra-Large 0 to 50 lb": ("40.12", 1, "0.38"),
+        "Extra-Large 50+ to 70 lb": ("54.81", 51, "0.75"),
+        "Extra-Large 70+ to 150 lb": ("77.60", 71, "0.75"),
+    }.get(tier, ("165.86", 151, "0.19"))
+    extra_lb = max(Decimal(0), ship.to_integral_value(ROUND_CEILING) - included)
+    return tier, (Decimal(base) + Decimal(per_lb) * extra_lb).quantize(CENT)
 
 
 # -- UK (centimetres, grams, GBP) ---------------------------------------------------------------
@@ -145,7 +161,7 @@ def fulfillment_fee(dims: Dims, market: str) -> tuple[str, Decimal]:
 
 
 def is_oversize(tier: str) -> bool:
-    return tier.endswith(("Bulky", "oversize")) or tier.startswith("Extra-Large 0")
+    return tier.endswith(("Bulky", "oversize")) or tier.startswith("Extra-Large")
 
 
 def storage_rate(tier: str, month: date, market: str) -> Decimal:

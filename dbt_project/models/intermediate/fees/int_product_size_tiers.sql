@@ -9,8 +9,11 @@
 --   size tier = the lowest tier_rank whose limits (blank = none) the sides, length + girth and
 --               shipping weight fit
 -- amazon_measurement_disagrees: the fee preview's tier differs (ignoring case, spaces, hyphens and
--- a trailing "size") or one of its sides or its weight exceeds the seller's by more than 5 %
--- (and 0.1 in / 0.05 lb). NULL when the SKU has no fee preview.
+-- a trailing "size"; a tier name may go on with its weight range, "Extra-Large 0 to 50 lb"), or
+-- one of its sides, its weight or the shipping weight its sides and weight give (same weight
+-- basis as the seller's tier) exceeds the seller's by more than 5 % (and 0.1 in / 0.05 lb). The
+-- shipping weight test catches sides each a little larger that together put the unit in a
+-- heavier dimensional-weight band of the same tier. NULL when the SKU has no fee preview.
 
 with
 
@@ -56,6 +59,8 @@ candidate_tiers as (
         tiers.max_shortest_in,
         tiers.max_length_girth_in,
         tiers.max_weight_lb,
+        tiers.weight_basis,
+        coalesce(tiers.min_side_in, 0) as min_side_in,
         case
             when tiers.weight_basis = 'unit' then seller_dimensions.weight_lb
             else greatest(
@@ -130,44 +135,77 @@ preview as (
         item_package_weight * to_pounds as weight_lb
     from preview_rows
     where preview_rank = 1
+),
+
+compared as (
+    select
+        fitting.*,
+        preview.sku as preview_sku,
+        preview.product_size_tier as amazon_size_tier,
+        preview.expected_fulfillment_fee_per_unit as amazon_expected_fee_per_unit,
+        preview.longest_in as amazon_longest_in,
+        preview.median_in as amazon_median_in,
+        preview.shortest_in as amazon_shortest_in,
+        preview.weight_lb as amazon_weight_lb,
+        case
+            when fitting.weight_basis = 'unit' then preview.weight_lb
+            else greatest(
+                    preview.weight_lb,
+                    preview.longest_in
+                    * greatest(preview.median_in, fitting.min_side_in)
+                    * greatest(preview.shortest_in, fitting.min_side_in)
+                    / 139
+                )
+        end as amazon_shipping_weight_lb,
+        replace(
+            replace(replace(lower(preview.product_size_tier), ' ', ''), '-', ''), 'size', ''
+        ) as amazon_tier_key,
+        replace(
+            replace(replace(lower(fitting.size_tier), ' ', ''), '-', ''), 'size', ''
+        ) as seller_tier_key
+    from fitting
+    left join preview
+        on
+            fitting.seller_id = preview.seller_id
+            and fitting.sku = preview.sku
+    where fitting.fit_rank = 1
 )
 
 select
-    fitting.seller_id,
-    fitting.sku,
-    fitting.country,
-    fitting.effective_from,
-    fitting.size_tier,
-    preview.product_size_tier as amazon_size_tier,
-    preview.expected_fulfillment_fee_per_unit as amazon_expected_fee_per_unit,
-    cast(fitting.longest_in as decimal(18, 4)) as longest_in,
-    cast(fitting.median_in as decimal(18, 4)) as median_in,
-    cast(fitting.shortest_in as decimal(18, 4)) as shortest_in,
-    cast(fitting.weight_lb as decimal(18, 4)) as unit_weight_lb,
-    cast(fitting.shipping_weight_lb as decimal(18, 4)) as shipping_weight_lb,
-    cast(preview.longest_in as decimal(18, 4)) as amazon_longest_in,
-    cast(preview.median_in as decimal(18, 4)) as amazon_median_in,
-    cast(preview.shortest_in as decimal(18, 4)) as amazon_shortest_in,
-    cast(preview.weight_lb as decimal(18, 4)) as amazon_weight_lb,
+    seller_id,
+    sku,
+    country,
+    effective_from,
+    size_tier,
+    amazon_size_tier,
+    amazon_expected_fee_per_unit,
+    cast(longest_in as decimal(18, 4)) as longest_in,
+    cast(median_in as decimal(18, 4)) as median_in,
+    cast(shortest_in as decimal(18, 4)) as shortest_in,
+    cast(weight_lb as decimal(18, 4)) as unit_weight_lb,
+    cast(shipping_weight_lb as decimal(18, 4)) as shipping_weight_lb,
+    cast(amazon_longest_in as decimal(18, 4)) as amazon_longest_in,
+    cast(amazon_median_in as decimal(18, 4)) as amazon_median_in,
+    cast(amazon_shortest_in as decimal(18, 4)) as amazon_shortest_in,
+    cast(amazon_weight_lb as decimal(18, 4)) as amazon_weight_lb,
+    cast(amazon_shipping_weight_lb as decimal(18, 4)) as amazon_shipping_weight_lb,
     case
-        when preview.sku is null then null
+        when preview_sku is null then null
         when
-            preview.product_size_tier is not null
-            and replace(
-                replace(replace(lower(preview.product_size_tier), ' ', ''), '-', ''), 'size', ''
-            ) != replace(
-                replace(replace(lower(fitting.size_tier), ' ', ''), '-', ''), 'size', ''
+            amazon_tier_key is not null
+            and amazon_tier_key != seller_tier_key
+            and not (
+                {{ dbt.position('seller_tier_key', 'amazon_tier_key') }} = 1
+                and {{ dbt.length('amazon_tier_key') }} > {{ dbt.length('seller_tier_key') }}
+                and substring(amazon_tier_key, {{ dbt.length('seller_tier_key') }} + 1, 1)
+                between '0' and '9'
             )
             then true
-        when preview.longest_in > fitting.longest_in * 1.05 + 0.1 then true
-        when preview.median_in > fitting.median_in * 1.05 + 0.1 then true
-        when preview.shortest_in > fitting.shortest_in * 1.05 + 0.1 then true
-        when preview.weight_lb > fitting.weight_lb * 1.05 + 0.05 then true
+        when amazon_longest_in > longest_in * 1.05 + 0.1 then true
+        when amazon_median_in > median_in * 1.05 + 0.1 then true
+        when amazon_shortest_in > shortest_in * 1.05 + 0.1 then true
+        when amazon_weight_lb > weight_lb * 1.05 + 0.05 then true
+        when amazon_shipping_weight_lb > shipping_weight_lb * 1.05 + 0.05 then true
         else false
     end as amazon_measurement_disagrees
-from fitting
-left join preview
-    on
-        fitting.seller_id = preview.seller_id
-        and fitting.sku = preview.sku
-where fitting.fit_rank = 1
+from compared
