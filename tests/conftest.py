@@ -28,3 +28,12 @@ def run_reclaim(home: Path, *args: str, timeout: float = 600) -> subprocess.Comp
 @pytest.fixture
 def reclaim():
     return run_reclaim
+
+
+@pytest.fixture(scope="session")
+def built(tmp_path_factory):
+    """The recovery scenario of tests/orchestration/test_recovery_reporting.py, built once per
+    session: (home, claim ids of A1LIFE, claim ids of A2OTHER) by ledger reference id."""
+    from tests.orchestration.test_recovery_reporting import build_recovery_home
+
+    return build_recovery_home(tmp_path_factory.mktemp("recovery"))

@@ -45,9 +45,10 @@ def _claim_ids(serving, seller) -> dict[str, str]:
     return dict(rows)
 
 
-@pytest.fixture(scope="module")
-def built(tmp_path_factory):
-    tmp = tmp_path_factory.mktemp("recovery")
+def build_recovery_home(tmp):
+    """Two sellers with the same products, claims filed, paid (and a payment reversed) under
+    those cases and automatically, built as of 2026-11-30. The session fixture `built`
+    (tests/conftest.py) builds it once for this module and the browser tests."""
     home = ReclaimHome(tmp / "home")
     files = [
         str(HANDWRITTEN / n) for n in ("ledger.tsv", "reimbursements.tsv", "product_master.csv")
