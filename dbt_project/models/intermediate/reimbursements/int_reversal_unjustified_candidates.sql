@@ -9,12 +9,13 @@
 -- One path per unit (no double counting with the FC rules): a reversal of a Lost_Warehouse
 -- (Damaged_Warehouse) reimbursement is netted back by int_warehouse_losses_netted
 -- (int_warehouse_damages_netted) — the reversal reopens the loss and the warehouse_lost
--- (warehouse_damaged) claim carries it. Such a reversal is left to that path whenever the FNSKU
--- has a loss (damage) row whose credits window (credits_since) covers the original
--- reimbursement; only when it does not (the loss predates the pulled ledger history, or there is
--- no loss row) is it claimed here. Reversals of our own case payments are excluded (fct_claims
--- shows the claim as reversed).
-
+-- (warehouse_damaged) claim carries it. The netting is per FNSKU, so the units it carries are
+-- the open units of the FNSKU's loss (damage) rows the original could have paid: rows dated no
+-- later than the original's approval plus Amazon's research period (var
+-- fc_research_period_days). Those open units are shared by the FNSKU's reversals oldest first,
+-- and each reversal is claimed here only for the units they do not cover (the loss predates the
+-- pulled ledger history, there is no loss row, or the FNSKU's losses are all reconciled).
+-- Reversals of our own case payments are excluded (fct_claims shows the claim as reversed).
 with
 
 reimbursements as (
@@ -119,39 +120,92 @@ linked as (
             and reversal_lines.fnsku = original_lines.fnsku
 ),
 
-fc_paths as (
+-- Open loss (damage) rows, i.e. the units the warehouse_lost (warehouse_damaged) claims carry.
+fc_open_rows as (
     select
         seller_id,
         fnsku,
         'Lost_Warehouse' as original_type,
-        min(credits_since) as credits_since
+        event_date,
+        open_units
     from losses
-    group by seller_id, fnsku
+    where open_units > 0
     union all
     select
         seller_id,
         fnsku,
         'Damaged_Warehouse' as original_type,
-        min(credits_since) as credits_since
+        event_date,
+        open_units
     from damages
-    group by seller_id, fnsku
+    where open_units > 0
+),
+
+-- Open units of the rows the original could have paid (reported by the end of the research
+-- period after it).
+fc_capacity as (
+    select
+        linked.seller_id,
+        linked.reimbursement_id,
+        linked.fnsku,
+        sum(fc_open_rows.open_units) as fc_open_units
+    from linked
+    inner join fc_open_rows
+        on
+            linked.seller_id = fc_open_rows.seller_id
+            and linked.fnsku = fc_open_rows.fnsku
+            and linked.original_type = fc_open_rows.original_type
+            and fc_open_rows.event_date <= cast({{ dbt.dateadd(
+                'day', var('fc_research_period_days'), 'linked.justification_since'
+            ) }} as date)
+    group by linked.seller_id, linked.reimbursement_id, linked.fnsku
+),
+
+capped as (
+    select
+        linked.*,
+        coalesce(fc_capacity.fc_open_units, 0) as fc_open_units,
+        case
+            when coalesce(fc_capacity.fc_open_units, 0) < linked.reversed_units
+                then coalesce(fc_capacity.fc_open_units, 0)
+            else linked.reversed_units
+        end as fc_share
+    from linked
+    left join fc_capacity
+        on
+            linked.seller_id = fc_capacity.seller_id
+            and linked.reimbursement_id = fc_capacity.reimbursement_id
+            and linked.fnsku = fc_capacity.fnsku
+),
+
+shared as (
+    select
+        *,
+        coalesce(sum(fc_share) over (
+            partition by seller_id, fnsku, original_type
+            order by approval_date, reimbursement_id
+            rows between unbounded preceding and 1 preceding
+        ), 0) as fc_share_before
+    from capped
 ),
 
 routed as (
     select
-        linked.*,
-        coalesce(linked.justification_since >= fc_paths.credits_since, false) as on_fc_path
-    from linked
-    left join fc_paths
-        on
-            linked.seller_id = fc_paths.seller_id
-            and linked.fnsku = fc_paths.fnsku
-            and linked.original_type = fc_paths.original_type
+        *,
+        case
+            when fc_open_units - fc_share_before <= 0 then 0
+            when fc_open_units - fc_share_before >= reversed_units then reversed_units
+            else fc_open_units - fc_share_before
+        end as fc_carried_units
+    from shared
 ),
 
 candidates as (
-    select * from routed
-    where not on_fc_path
+    select
+        *,
+        reversed_units - fc_carried_units as claimable_units
+    from routed
+    where reversed_units > fc_carried_units
 ),
 
 order_returns as (
@@ -202,7 +256,9 @@ fnsku_ordered as (
         coalesce(found_units.found_units, 0) as fnsku_found_units,
         coalesce(order_returns.returned_units, 0) as order_returned_units,
         sum(
-            case when candidates.original_order_id is null then candidates.reversed_units else 0 end
+            case
+                when candidates.original_order_id is null then candidates.claimable_units else 0
+            end
         ) over (
             partition by candidates.seller_id, candidates.fnsku
             order by candidates.approval_date, candidates.reimbursement_id
@@ -226,12 +282,13 @@ judged as (
         case
             when original_order_id is not null
                 then case
-                        when reversed_units > order_returned_units
-                            then reversed_units - order_returned_units
+                        when claimable_units > order_returned_units
+                            then claimable_units - order_returned_units
                         else 0
                     end
             -- found units consumed oldest reversal first
-            when fnsku_reversed_to_date - reversed_units >= fnsku_found_units then reversed_units
+            when fnsku_reversed_to_date - claimable_units >= fnsku_found_units
+                then claimable_units
             when fnsku_reversed_to_date > fnsku_found_units
                 then fnsku_reversed_to_date - fnsku_found_units
             else 0
@@ -339,6 +396,7 @@ select
         ['asin', 'asin'],
         ['reversed_units', 'reversed_units', 'number'],
         ['reversed_amount', 'reversed_amount', 'number'],
+        ['units_reopened_on_fc_claims', 'fc_carried_units', 'number'],
         ['currency', 'currency'],
         ['found_units_since_original', 'fnsku_found_units', 'number'],
         ['order_returned_units', 'order_returned_units', 'number'],
