@@ -13,7 +13,8 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from extractors.ingest import ingest_files
-from extractors.sandbox.emulator import SpApiEmulator
+from extractors.reports.catalog import SETTLEMENTS
+from extractors.sandbox.emulator import SETTLEMENT_PUBLISH_DELAY, SpApiEmulator
 from extractors.sandbox.simulator import Scenario, generate
 from extractors.spapi.extract import SNAPSHOT_DAYS
 from orchestration.assets.extraction import EXTRACTED_REPORTS
@@ -99,14 +100,6 @@ def run_sandbox(
         report = ingest_files(home.root, sid, [home.sandbox / sid / "product_master.csv"])
         if not report.ok:
             raise RuntimeError("; ".join(o.error for o in report.failed))
-        # Settlement reports cannot be requested from Amazon, only listed (getReports), and the
-        # SP-API extraction does not list them yet: they arrive the way a seller's downloaded
-        # settlement files do, through ingest.
-        settlements = _attr(info, "files").get("settlements")
-        if settlements is not None and Path(settlements).is_dir():
-            report = ingest_files(home.root, sid, [Path(settlements)])
-            if not report.ok:
-                raise RuntimeError("; ".join(o.error for o in report.failed))
 
     # The whole simulated history and nothing before it (each empty window still costs a
     # createReport round trip): from the first of the month the history starts in, so the
@@ -122,6 +115,13 @@ def run_sandbox(
     }
     # Snapshot reports (fee preview) are pulled as the daily run plans them: the last days only.
     snapshot = {"config": {"end_date": end.isoformat(), "poll_interval_seconds": poll_interval_s}}
+    # Settlement reports are listed by creation time (getReports), over HTTP like a real
+    # seller's: Amazon publishes the settlement closing at the end of as_of a day or so later,
+    # so they are listed up to the day after that.
+    listed_until = end + timedelta(days=SETTLEMENT_PUBLISH_DELAY.days + 1)
+    settlements = {
+        "config": {"start_date": start.isoformat(), "end_date": listed_until.isoformat()}
+    }
     with SpApiEmulator(home.sandbox) as emulator:
         os.environ[SANDBOX_ENDPOINT_ENV] = emulator.endpoint
         os.environ[SANDBOX_TOKEN_URL_ENV] = emulator.token_url
@@ -133,6 +133,8 @@ def run_sandbox(
                     **{
                         f"amazon__{spec.source}": snapshot
                         if spec.source in SNAPSHOT_DAYS
+                        else settlements
+                        if spec.source == SETTLEMENTS.source
                         else extraction
                         for spec in EXTRACTED_REPORTS
                     },

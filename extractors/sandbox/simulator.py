@@ -53,6 +53,13 @@ from extractors.sandbox.catalog import (
     STORAGE_FEES,
 )
 from extractors.sandbox.fees import Dims
+from extractors.sandbox.inbound import (
+    INBOUND_FILE,
+    InboundShipment,
+    inbound_truth,
+    plan_inbound,
+    render_inbound_shipments,
+)
 
 FORMAT = "fba-reclaim-sandbox/1"
 CENT = Decimal("0.01")
@@ -571,6 +578,7 @@ class SellerBook:
     shipments_stream: int  # seed material for rendering per-row shipment details
     offset_minutes: np.ndarray  # UTC offset of the FC local time per day index
     settlement_seed: int = 0
+    inbound: list[InboundShipment] = field(default_factory=list)  # see extractors.sandbox.inbound
 
     @property
     def market(self) -> Marketplace:
@@ -638,6 +646,7 @@ class SellerBook:
         rows += self._fee_truth()
         rows += self._storage_truth()
         rows += self._removal_truth()
+        rows += inbound_truth(self)
         rows += self._reversal_truth()
         rows.sort(
             key=lambda r: (
@@ -711,6 +720,10 @@ class SellerBook:
                 else:
                     continue
             elif reimbursed < 1:
+                if any(
+                    r.original is not None for r in rf.reimbursements if r.approval.date() <= as_of
+                ):
+                    continue  # reimbursed, then reversed with no return: reversal_unjustified
                 claim_type = "refund_not_returned"
             else:
                 continue
@@ -802,13 +815,25 @@ class SellerBook:
         return rows
 
     def _reversal_truth(self) -> list[dict[str, str]]:
-        """Reimbursement reversals with no found unit (ledger F after the original) or returned
-        item behind them (claim-policy.md 2.13); window approval date +0..+60 days."""
+        """Reimbursement reversals that took back units Amazon still owes (claim-policy.md 2.13);
+        window approval date +0..+60 days. A reversal is justified when the item came back: a
+        unit of that FNSKU found (ledger F) after the original reimbursement, or the customer
+        return of the order. An unjustified reversal is owed once: when it reverses the
+        reimbursement of a loss in the ledger history the seller has, the loss is open again and
+        owed as warehouse_lost (claim-policy.md 2.1 nets reversed units back into the loss); a
+        reversal of anything else (a loss that predates the history, a customer-return
+        reimbursement, ...) is owed here."""
         as_of = self.as_of
-        justified: set[int] = set()
-        # claim-policy.md 2.13: justified when a unit of that FNSKU was found (ledger F) between
-        # the original reimbursement and its reversal; the ledger cannot tell which loss a found
-        # unit belongs to, so neither does the truth.
+        # Reimbursements of losses whose M row is in the ledger: reversing them reopens the loss.
+        on_loss = {
+            r.seq
+            for loss in self.losses
+            if loss.event_date >= self.start
+            for r in loss.reimbursements
+        }
+        justified: set[int] = set()  # justified, or owed on the reopened loss
+        # The ledger cannot tell which loss a found unit belongs to, so neither does the truth:
+        # any F of the FNSKU after the original (up to as_of: the unit is back in stock) counts.
         found_days: dict[int, list[date]] = {}
         for loss in self.losses:
             for a in loss.found:
@@ -817,12 +842,14 @@ class SellerBook:
         for r in self.reimbursements:
             if r.original is None or r.original.reason == "CustomerReturn":
                 continue
-            lo, hi = r.original.approval.date(), r.approval.date()
-            if any(lo <= d <= hi for d in found_days.get(r.product.index, ())):
+            lo = r.original.approval.date()
+            if r.original.seq in on_loss or any(
+                lo <= d <= as_of for d in found_days.get(r.product.index, ())
+            ):
                 justified.add(r.seq)
         for rf in self.refunds:
             for rev in (r for r in rf.reimbursements if r.original is not None):
-                if rf.ret is not None and rf.ret.when.date() <= rev.approval.date():
+                if rf.returned(as_of):
                     justified.add(rev.seq)
         rows = []
         for r in self.reimbursements:
@@ -1097,6 +1124,8 @@ class _SellerSim:
         "storage",
         "return_removals",
         "settlement",
+        "inbound",
+        "reversals",
     )
 
     def __init__(self, scenario: Scenario, seller_index: int):
@@ -1669,6 +1698,7 @@ class _SellerSim:
                 self._materialise(rng, loss)
                 out.append(loss)
         self._plant(rng, out)
+        self._plant_prehistory_reversals(out)
         return out
 
     # Outcomes every sandbox shows, with the loss ages (days before as_of) that make them show.
@@ -1725,6 +1755,30 @@ class _SellerSim:
         if last_age >= 15:
             for _ in range(max(0, sc.min_ready_claims - ready())):
                 plant("open", 15, 58)
+
+    def _plant_prehistory_reversals(self, losses: list[Loss]) -> None:
+        """Units lost before the simulated history (their M row is not in the ledger the seller
+        has), reimbursed (Lost_Warehouse) early in the history and later reversed with nothing
+        found: no loss the ledger shows can reopen them, so each reversal is owed as
+        reversal_unjustified (claim-policy.md 2.13). Every sandbox with enough history shows
+        `min_per_outcome` of them, the first one claimable now. A product with no found (F) unit
+        in the history is preferred, so that the reversal stays unjustified."""
+        rng, as_of = self.rng["reversals"], self.as_of
+        if self.days <= 70:
+            return
+        found = {a.product.index for loss in losses for a in loss.found if a.reason == "F"}
+        for i in range(self.sc.min_per_outcome):
+            paid = self.day(int(rng.integers(0, 6)))  # the loss predates day 0 by days or weeks
+            if i == 0:  # reversed lately: the claim window is open
+                rev = as_of - timedelta(days=int(rng.integers(2, 45)))
+            else:
+                rev = paid + timedelta(days=int(rng.integers(7, 36)))
+            order = [int(j) for j in rng.permutation(len(self.products))]
+            clean = [j for j in order if j not in found]
+            product = self.products[(clean or order)[0]]
+            k = self._loss_units(rng)
+            original = self._reimburse(rng, paid, "Lost_Warehouse", product, qty_cash=k)
+            self._reimburse(rng, rev, "Reimbursement_Reversal", product, -k, original=original)
 
     def removals(self) -> tuple[list[RemovalOrder], list[Adjustment]]:
         """The seller's disposal removal orders of sellable stock (each carried out by a ledger
@@ -1848,6 +1902,7 @@ class _SellerSim:
             [*removal_orders, *self.return_removals()], key=lambda o: (o.requested, o.order_id)
         )
         storage = self.storage()
+        inbound = plan_inbound(self, receipts)  # before assign_ids: its reimbursements get ids
         self.assign_ids(losses, damages, disposals)
         return SellerBook(
             seller_id=self.seller_id,
@@ -1870,6 +1925,7 @@ class _SellerSim:
             shipments_stream=self.render_seed,
             offset_minutes=self.offset_minutes,
             settlement_seed=int(self.rng["settlement"].integers(10**10, 5 * 10**10)),
+            inbound=inbound,
         )
 
 
@@ -2392,6 +2448,9 @@ _REIMBURSEMENT_DESCRIPTIONS = {
     "Damaged_Warehouse": "WAREHOUSE_DAMAGE",
     "CustomerReturn": "CUSTOMER_RETURN",
     "Reimbursement_Reversal": "REVERSAL_REIMBURSEMENT",
+    # amazon-reports.md §1.3 (mapping inferred, not documented)
+    "Lost_Inbound": "MISSING_FROM_INBOUND",
+    "Damaged_Inbound": "INBOUND_CARRIER_DAMAGE",
 }
 SETTLEMENT_DAYS = 14
 
@@ -2552,6 +2611,8 @@ RENDERERS: dict[str, Callable[[SellerBook, TextIO], int]] = {
 SIDE_FILES: dict[str, tuple[str, Callable[[SellerBook, TextIO], int]]] = {
     "product_master": (PRODUCT_MASTER_FILE, render_product_master),
     "ground_truth": (GROUND_TRUTH_FILE, render_ground_truth),
+    # FBA Inbound v0 shipments and items, served by the emulator's getShipments routes.
+    "inbound_shipments": (INBOUND_FILE, render_inbound_shipments),
 }
 
 

@@ -8,6 +8,10 @@ State per (seller, source) lives in `landing/_cursors/<seller>/<source>.json` (m
 written atomically): `complete_through` (the end of the contiguous range landed so far) and the
 reports created but not landed yet. A crash or a poll budget running out leaves the report id
 there, and the next run collects that report instead of asking Amazon for the same data again.
+
+Settlement reports are the exception: Amazon generates them and refuses createReport for them, so
+`extract_settlements` lists the DONE ones created since the cursor (getReports), downloads those
+not landed yet and lands each keyed by its settlement.
 """
 
 from __future__ import annotations
@@ -19,14 +23,21 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
-from extractors.landing import LandingResult, LandingZone, _atomic_write_bytes, check_seller_id
-from extractors.reports.catalog import DocumentSpec
+from extractors.landing import (
+    WINDOW_RE,
+    LandingResult,
+    LandingZone,
+    _atomic_write_bytes,
+    check_seller_id,
+)
+from extractors.reports.catalog import SETTLEMENTS, DocumentSpec
 from extractors.reports.parsing import parse_document
 from extractors.spapi.client import SpApiConnection, reports_client
 from extractors.spapi.reports import (
     ApiCaller,
     FetchedReport,
     RetryPolicy,
+    _parse_time,
     collect_report,
     create_report,
     find_done_reports,
@@ -53,6 +64,9 @@ LOOKBACK_DAYS: dict[str, int] = {
     "fulfilled_shipments": 7,
     "all_orders": 7,
     "storage_fees": 31,
+    # listed by creation time: a week again catches a report listed late (still IN_PROGRESS
+    # at the last listing); reports already landed are not downloaded again
+    "settlements": 7,
 }
 # Reports that are a snapshot of now, not a history: one request of the last days, every time.
 # Fee preview: dataStartTime must be at least 72 hours before the request (amazon-reports.md).
@@ -280,4 +294,143 @@ def _land(
         window=label,
         snapshot_at=fetched.created_time,
         metadata={**fetched.metadata(), "file_name": name},
+    )
+
+
+# Settlement reports (amazon-reports.md §1.12) are never requested: Amazon generates one per
+# settlement period on its own schedule; they are listed by creation time with getReports and
+# downloaded. Listed in slices of at most 90 days (Amazon keeps reports 90 days, so on Amazon the
+# older slices of a first-contact backfill simply list nothing).
+SETTLEMENT_LIST_DAYS = 90
+SETTLEMENT_MAX_PAGES = 50  # per slice, at 100 reports a page: 5,000 settlements
+
+
+def landed_report_ids(zone: LandingZone, spec: DocumentSpec, seller_id: str) -> set[str]:
+    """Report ids of the seller's documents of `spec` fully landed (their metadata written)."""
+    folder = zone.metadata_path(spec, seller_id, "_").parent
+    ids: set[str] = set()
+    for path in folder.glob("*.json"):
+        try:
+            report_id = json.loads(path.read_text()).get("report_id")
+        except (OSError, ValueError, AttributeError):
+            continue
+        if report_id:
+            ids.add(str(report_id))
+    return ids
+
+
+def extract_settlements(
+    home: Path,
+    seller_id: str,
+    conn: SpApiConnection,
+    start: date | None = None,
+    end: date | None = None,
+    *,
+    today: date | None = None,
+    lookback_days: int | None = None,
+    backfill_days: int = BACKFILL_DAYS,
+    retry: RetryPolicy | None = None,
+    now: datetime | None = None,
+    page_size: int = 100,
+) -> list[WindowOutcome]:
+    """Settlement V2 reports created in [start, end) (default: the range `plan_range` gives for
+    `today` from the cursor: the backfill horizon on first contact, then the days since the last
+    run plus a week), listed DONE with getReports slice by slice (all pages), each one not landed
+    yet downloaded, parsed with the SETTLEMENTS spec and landed keyed by its settlement (window
+    `settlement-<id>`: a settlement is immutable, a re-download replaces it whole). createdUntil
+    never goes past `now`. The cursor advances after each slice; the first failure is raised
+    (the reports landed so far stay landed and are not downloaded again)."""
+    spec = SETTLEMENTS
+    now = now or datetime.now(UTC)
+    store = CursorStore(home)
+    cursor = store.load(seller_id, spec.source)
+    if start is None or end is None:
+        start, end = plan_range(
+            cursor,
+            today or now.date(),
+            spec.source,
+            lookback_days=lookback_days,
+            backfill_days=backfill_days,
+        )
+    zone = LandingZone(home)
+    zone.ensure_schemas()
+    call = ApiCaller(conn, retry or RetryPolicy(), home=home)
+    landed = landed_report_ids(zone, spec, seller_id)
+    outcomes: list[WindowOutcome] = []
+    with reports_client(conn) as client:
+        for w_start, w_end in windows(start, end, SETTLEMENT_LIST_DAYS):
+            since, until = _utc(w_start), min(_utc(w_end), now)
+            if since >= until:
+                break
+            listed = find_done_reports(
+                client,
+                call,
+                spec.report_type,
+                since,
+                until,
+                max_pages=SETTLEMENT_MAX_PAGES * 100 // page_size,
+                page_size=page_size,
+                complete=True,
+            )
+            # Oldest first; a report listed twice (slice boundaries, overlapping runs) once.
+            listed.sort(key=lambda r: (_parse_time(r.get("createdTime")) or now, r["reportId"]))
+            for report in listed:
+                report_id = str(report["reportId"])
+                if report_id in landed:
+                    continue
+                created = _parse_time(report.get("createdTime")) or now
+                fetched = collect_report(
+                    client,
+                    call,
+                    report,
+                    spec.report_type,
+                    _parse_time(report.get("dataStartTime")) or created,
+                    _parse_time(report.get("dataEndTime")) or created,
+                )
+                result = _land_settlement(zone, seller_id, fetched)
+                landed.add(report_id)
+                outcomes.append(
+                    WindowOutcome(
+                        fetched.data_start.date(),
+                        fetched.data_end.date(),
+                        report_id,
+                        fetched.processing_status,
+                        result,
+                        "listed",
+                    )
+                )
+            through = w_end if until == _utc(w_end) else until.date()
+            if cursor.complete_through is None or w_start <= cursor.complete_through:
+                cursor.complete_through = max(cursor.complete_through or through, through)
+            cursor.last_success = datetime.now(UTC).isoformat(timespec="seconds")
+            store.save(seller_id, spec.source, cursor)
+    return outcomes
+
+
+def _land_settlement(
+    zone: LandingZone, seller_id: str, fetched: FetchedReport
+) -> LandingResult | None:
+    if fetched.document is None:  # CANCELLED: nothing to land
+        return None
+    spec = SETTLEMENTS
+    name = f"{spec.report_type} report {fetched.report_id} ({seller_id})"
+    parsed = parse_document(fetched.document, name, spec=spec, charset=fetched.charset)
+    ids = (
+        {str(v) for v in parsed.frame["settlement_id"].dropna().unique() if str(v).strip()}
+        if "settlement_id" in parsed.frame
+        else set()
+    )
+    settlement_id = next(iter(ids)) if len(ids) == 1 else None
+    window = f"settlement-{settlement_id}"
+    if settlement_id is None or not WINDOW_RE.match(window):
+        # not one readable settlement id: landed under the report instead (staging still keys
+        # the rows by their settlement-id)
+        window = f"report-{fetched.report_id}"
+    return zone.land(
+        parsed,
+        fetched.document,
+        seller_id=seller_id,
+        window=window,
+        snapshot_at=fetched.created_time,
+        metadata={**fetched.metadata(), "file_name": name, "settlement_id": settlement_id},
     )

@@ -170,29 +170,48 @@ def get_report(client, call: ApiCaller, report_id: str) -> dict | None:
 
 
 def find_done_reports(
-    client, call: ApiCaller, report_type: str, created_since: datetime
+    client,
+    call: ApiCaller,
+    report_type: str,
+    created_since: datetime,
+    created_until: datetime | None = None,
+    *,
+    max_pages: int = 20,
+    page_size: int = 100,
+    complete: bool = False,
 ) -> list[dict]:
-    """DONE reports of this type created since `created_since` (getReports, all pages; the
-    nextToken goes alone, sp-api-client.md §8.7), newest first."""
+    """DONE reports of this type created since `created_since` (and until `created_until` when
+    given) (getReports, all pages; the nextToken goes alone, sp-api-client.md §8.7), newest
+    first. At most `max_pages` pages of `page_size` (1..100): beyond that the list is cut
+    short, or, with `complete`, ReportFailed is raised (a listing that must not miss a report)."""
     found: list[dict] = []
     kwargs: dict = {
         "reportTypes": report_type,
         "processingStatuses": "DONE",
         "createdSince": created_since.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "marketplaceIds": call.conn.marketplace_id,
-        "pageSize": 100,
+        "pageSize": page_size,
     }
-    for _ in range(20):  # bounded: 2,000 reports of one type in the reuse horizon is plenty
-        payload = call(
-            "getReports",
-            lambda kw=kwargs: _checked(client.get_reports(**kw).payload, "reports", "getReports"),
-            f"getReports {report_type}",
-        )
+    if created_until is not None:
+        kwargs["createdUntil"] = created_until.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+    def page(kw: dict) -> tuple[dict, str | None]:
+        res = client.get_reports(**kw)
+        payload = _checked(res.payload, "reports", "getReports")
+        # The library moves `nextToken` out of the payload into `next_token` (ApiResponse).
+        return payload, res.next_token or payload.get("nextToken")
+
+    for _ in range(max_pages):  # bounded (by default 2,000 reports of one type)
+        payload, token = call("getReports", lambda kw=kwargs: page(kw), f"getReports {report_type}")
         found.extend(payload.get("reports") or [])
-        token = payload.get("nextToken")
         if not token:
-            break
+            return found
         kwargs = {"nextToken": token}
+    if complete:
+        raise ReportFailed(
+            f"getReports {report_type}: more than {max_pages} pages since {created_since}; "
+            "narrow the range"
+        )
     return found
 
 

@@ -42,7 +42,7 @@ def test_backfill_pulls_every_report_for_one_seller_then_builds(sandbox_home, ca
     assert f"backfill {seller_id}" in err and f"{n + 1}/{n + 1}" in err
     assert emu.calls("POST", "/reports/2021-06-30/reports", seller=seller_id) >= n
 
-    st = collect_status(home)
+    st = collect_status(home, runs=n + 1)  # one extract_job per source, then the build
     assert sorted(r["job"] for r in st.runs) == ["build_job"] + ["extract_job"] * n
     assert all(r["status"] == "SUCCESS" for r in st.runs)
     [seller] = st.sellers

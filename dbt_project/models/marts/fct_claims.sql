@@ -54,6 +54,10 @@ refund_exceeds_charge as (
     select * from {{ ref('int_refund_exceeds_charge_candidates') }}
 ),
 
+inbound_shortage as (
+    select * from {{ ref('int_inbound_shortage_candidates') }}
+),
+
 candidates as (
     select
         {{ candidate_columns }}
@@ -98,6 +102,10 @@ candidates as (
     select
         {{ candidate_columns }}
     from refund_exceeds_charge
+    union all
+    select
+        {{ candidate_columns }}
+    from inbound_shortage
 ),
 
 marketplaces as (
