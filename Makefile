@@ -44,6 +44,7 @@ dev: install manifest
 # The issue-8 benchmark (benchmarks/run.py); BENCH_ARGS=--scenarios 1,10 etc.
 bench: install
 	$(BIN)/python -m benchmarks.run $(BENCH_ARGS)
+	$(BIN)/python -m benchmarks.extraction
 
 lint: install
 	$(BIN)/ruff check .

@@ -125,6 +125,12 @@ _shared: dict[str, Pacer] = {}
 _shared_lock = threading.Lock()
 
 
+def install_pacer(home: Path | str, pacer: Pacer) -> None:
+    """Make `pacer` the one every client of `home` uses (benchmarks: a simulated clock)."""
+    with _shared_lock:
+        _shared[str(Path(home).resolve())] = pacer
+
+
 def shared_pacer(home: Path | str | None = None) -> Pacer:
     """The pacer every client of `home` (default: $RECLAIM_HOME) shares, across processes."""
     root = home or os.environ.get("RECLAIM_HOME")

@@ -76,3 +76,21 @@ def test_bench_smoke_writes_every_stage_and_baselines_agree(tmp_path):
         "full build ≤ 1.5 × bare-DuckDB baseline",
         "daily build ≤ 10 % of full build",
     }
+
+
+def test_extraction_bench_counts_calls_against_the_rate_limits(tmp_path):
+    """One seller, one month: the backfill asks for every report type's windows at Amazon's
+    pace (simulated, so it takes seconds), the next day one createReport per report type."""
+    from benchmarks.extraction import markdown, run
+    from orchestration.assets.extraction import API_EXTRACTORS, EXTRACTED_REPORTS
+
+    result = run(1, tmp_path)
+    backfill, daily = result["phases"]["backfill"], result["phases"]["daily"]
+    assert backfill["failed"] == [] and daily["failed"] == []
+    reports = {s.source for s in EXTRACTED_REPORTS} - set(API_EXTRACTORS)
+    assert all(backfill["create_report_per_type"][s] >= 1 for s in reports)
+    assert {s: daily["create_report_per_type"][s] for s in reports} == dict.fromkeys(reports, 1)
+    # more createReports than the burst: the limits bound the backfill, and we stay near them
+    assert backfill["bounded_by"] == "createReport" and backfill["minimum_s"] > 3600
+    assert backfill["minimum_s"] <= backfill["simulated_s"] < 1.1 * backfill["minimum_s"]
+    assert "| backfill" in markdown(result)
