@@ -16,28 +16,44 @@ from orchestration.sellers import (
 )
 
 
+def _sandbox_home(tmp_path, monkeypatch, sellers: int):
+    home = ReclaimHome(tmp_path / "home")
+    manifest = generate(Scenario(sellers=sellers, months=2), tmp_path / "sandbox")
+    for n, info in enumerate(manifest.sellers):
+        env = {
+            k: f"T_{k.upper()}_{n}" for k in ("refresh_token", "lwa_app_id", "lwa_client_secret")
+        }
+        monkeypatch.setenv(env["refresh_token"], info.refresh_token)
+        monkeypatch.setenv(env["lwa_app_id"], info.lwa_app_id)
+        monkeypatch.setenv(env["lwa_client_secret"], info.lwa_client_secret)
+        SellerRegistry(home.state).upsert(
+            Seller(
+                seller_id=info.seller_id,
+                kind="sandbox",
+                region=info.region,
+                marketplace_ids=[info.marketplace_id],
+                credentials_env=env,
+            )
+        )
+    return home, manifest
+
+
 @pytest.fixture
 def sandbox_home(tmp_path, monkeypatch):
     """A home with one registered sandbox seller and the emulator serving it."""
-    home = ReclaimHome(tmp_path / "home")
-    manifest = generate(Scenario(sellers=1, months=2), tmp_path / "sandbox")
-    info = manifest.sellers[0]
-    monkeypatch.setenv("T_REFRESH", info.refresh_token)
-    monkeypatch.setenv("T_APP", info.lwa_app_id)
-    monkeypatch.setenv("T_SECRET", info.lwa_client_secret)
-    SellerRegistry(home.state).upsert(
-        Seller(
-            seller_id=info.seller_id,
-            kind="sandbox",
-            region=info.region,
-            marketplace_ids=[info.marketplace_id],
-            credentials_env={
-                "refresh_token": "T_REFRESH",
-                "lwa_app_id": "T_APP",
-                "lwa_client_secret": "T_SECRET",
-            },
-        )
-    )
+    home, manifest = _sandbox_home(tmp_path, monkeypatch, 1)
+    token_module.cache.clear()
+    with SpApiEmulator(manifest.out_dir) as emu:
+        monkeypatch.setenv(SANDBOX_ENDPOINT_ENV, emu.endpoint)
+        monkeypatch.setenv(SANDBOX_TOKEN_URL_ENV, emu.token_url)
+        yield home, manifest, emu
+    token_module.cache.clear()
+
+
+@pytest.fixture
+def two_seller_home(tmp_path, monkeypatch):
+    """The same with two sandbox sellers."""
+    home, manifest = _sandbox_home(tmp_path, monkeypatch, 2)
     token_module.cache.clear()
     with SpApiEmulator(manifest.out_dir) as emu:
         monkeypatch.setenv(SANDBOX_ENDPOINT_ENV, emu.endpoint)
