@@ -81,14 +81,17 @@ def tree_rss_bytes(root: int) -> int:
 
 
 def run_stage(name: str, stage: str, args: dict, work: Path, timeout_s: float) -> Measured:
-    """`python -m benchmarks.stages STAGE ARGS_JSON OUT_JSON` in its own process group; the
+    """`python -m benchmarks.stages STAGE ARGS_FILE OUT_JSON` in its own process group; the
     stage's own JSON result is returned in `result`. A failing stage raises StageError with the
     tail of its output."""
     work.mkdir(parents=True, exist_ok=True)
     out_json = work / f"{name}.result.json"
     log = work / f"{name}.log"
     out_json.unlink(missing_ok=True)
-    cmd = [sys.executable, "-m", "benchmarks.stages", stage, json.dumps(args), str(out_json)]
+    # The arguments go through a file: a 100-seller file list is longer than a command line.
+    args_json = work / f"{name}.args.json"
+    args_json.write_text(json.dumps(args), encoding="utf-8")
+    cmd = [sys.executable, "-m", "benchmarks.stages", stage, str(args_json), str(out_json)]
     env = {**os.environ, "PYTHONPATH": str(REPO_ROOT)}
     peak, samples = 0, 0
     with open(log, "wb") as fh:

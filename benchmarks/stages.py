@@ -1,6 +1,6 @@
 """The stages of a benchmark, each run as its own process by benchmarks.measure:
 
-    python -m benchmarks.stages STAGE ARGS_JSON OUT_JSON
+    python -m benchmarks.stages STAGE ARGS_FILE OUT_JSON
 
 generate   simulate the scenario (extractors.sandbox.simulator) and split the day files
 ingest     land report files as typed Parquet (extractors.ingest.ingest_files)
@@ -33,9 +33,13 @@ DAY_SPLIT = {
     "GET_FBA_FULFILLMENT_CUSTOMER_RETURNS_DATA": ("return-date", 31),
     "GET_FLAT_FILE_ALL_ORDERS_DATA_BY_ORDER_DATE_GENERAL": ("purchase-date", 7),
 }
-# ground truth is not landed; the sandbox's inbound shipments are the emulator's own store (served
-# as FBA Inbound v0 pages), not a file a seller downloads, so the file-based bench skips them.
-NOT_INGESTED = {"ground_truth", "inbound_shipments"}
+# Ground truth is not landed. The sandbox's inbound shipments are the emulator's own store (served
+# as FBA Inbound v0 pages); the bench lands them as the saved getShipments / getShipmentItems
+# document a user passes to `reclaim ingest` (inbound_document), split by last-updated date like
+# the extractor's DATE_RANGE query: history = updated before the last day, daily = updated in the
+# look-back window (extractors.spapi.api_extract.INBOUND_LOOKBACK_DAYS) ending on it.
+NOT_INGESTED = {"ground_truth"}
+INBOUND_KEY = "inbound_shipments"
 
 
 def _peak_self_mb() -> float:
@@ -82,6 +86,39 @@ def split_report(path: Path, column: str, last_day: date, lookback: int, out: Pa
     return {**written, "history_rows": len(history) - 1, "daily_rows": len(daily) - 1}
 
 
+def inbound_document(entries: list[dict]) -> dict:
+    """Sandbox shipments ({"last_updated", "shipment", "items"}) as the FBA Inbound v0 document
+    the extractor saves (extractors.reports.api_documents: pages + shipment_items)."""
+    return {
+        "api": "fba/inbound/v0/shipments",
+        "pages": [{"payload": {"ShipmentData": [e["shipment"] for e in entries]}}],
+        "shipment_items": [{"payload": {"ItemData": [i for e in entries for i in e["items"]]}}],
+    }
+
+
+def split_inbound(path: Path, last_day: date, lookback: int, out: Path) -> dict:
+    """`out/history/inbound_shipments.json` (shipments last updated before `last_day`) and
+    `out/daily/...` (updated in the `lookback` days ending on `last_day`)."""
+    doc = json.loads(path.read_text(encoding="utf-8"))
+    first_daily = last_day - timedelta(days=lookback - 1)
+    parts: dict[str, list[dict]] = {"history": [], "daily": []}
+    for entry in doc.get("shipments", []):
+        day = date.fromisoformat(entry["last_updated"][:10])
+        if day < last_day:
+            parts["history"].append(entry)
+        if first_daily <= day <= last_day:
+            parts["daily"].append(entry)
+    written: dict = {}
+    for kind, entries in parts.items():
+        written[f"{kind}_rows"] = sum(len(e["items"]) for e in entries)
+        if entries:
+            target = out / kind / path.name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(json.dumps(inbound_document(entries)), encoding="utf-8")
+            written[kind] = str(target)
+    return written
+
+
 def stage_generate(args: dict) -> dict:
     from extractors.sandbox.simulator import Scenario, generate
 
@@ -97,7 +134,14 @@ def stage_generate(args: dict) -> dict:
         for key, path in sorted(seller.files.items()):
             if key in NOT_INGESTED:
                 continue
-            if key in DAY_SPLIT:
+            if key == INBOUND_KEY:
+                from extractors.spapi.api_extract import INBOUND_LOOKBACK_DAYS
+
+                parts = split_inbound(Path(path), scenario.as_of, INBOUND_LOOKBACK_DAYS, split_dir)
+                history += [parts["history"]] if "history" in parts else []
+                daily += [parts["daily"]] if "daily" in parts else []
+                days[key] = {k: v for k, v in parts.items() if k.endswith("_rows")}
+            elif key in DAY_SPLIT:
                 column, lookback = DAY_SPLIT[key]
                 parts = split_report(Path(path), column, scenario.as_of, lookback, split_dir)
                 history += [parts["history"]] if "history" in parts else []
@@ -192,6 +236,20 @@ def layer_timings(target: Path) -> tuple[dict, list[dict]]:
     return out, failures
 
 
+def materializations(target: Path) -> dict:
+    """Models per layer and materialization (table, view, incremental, ...) in the manifest: what
+    a daily build can skip depends on it."""
+    nodes = json.loads((target / "manifest.json").read_text())["nodes"]
+    out: dict[str, dict[str, int]] = {}
+    for node in nodes.values():
+        if node.get("resource_type") != "model":
+            continue
+        kind = node.get("config", {}).get("materialized", "?")
+        layer = out.setdefault(_layer(node), {})
+        layer[kind] = layer.get(kind, 0) + 1
+    return out
+
+
 def stage_dbt_build(args: dict) -> dict:
     import duckdb
 
@@ -239,6 +297,7 @@ def stage_dbt_build(args: dict) -> dict:
         "dbt_wall_s": round(wall, 3),
         "dbt_elapsed_s": layers.pop("_dbt_elapsed_s"),
         "layers": layers,
+        "materializations": materializations(target),
         "claims_by_type": claims,
         "claims": sum(claims.values()),
         "ready_claims": ready,
@@ -268,7 +327,7 @@ def stage_baseline(args: dict) -> dict:
         if args["engine"] == "duckdb":
             n = baselines.run_duckdb(rule.duckdb_sql(home), target)
         else:
-            n = baselines.run_pandas(rule.pandas, home, target)
+            n = baselines.run_pandas(rule, home, target)
         per_rule[name] = {
             "claims": n,
             "compute_s": round(time.perf_counter() - r0, 3),
@@ -287,7 +346,8 @@ STAGES = {
 
 
 def main(argv: list[str]) -> int:
-    stage, args, out = argv[0], json.loads(argv[1]), Path(argv[2])
+    stage, out = argv[0], Path(argv[2])
+    args = json.loads(Path(argv[1]).read_text(encoding="utf-8"))
     t0 = time.perf_counter()
     result = STAGES[stage](args)
     result["stage_inner_s"] = round(time.perf_counter() - t0, 3)

@@ -1,6 +1,7 @@
 """The benchmark harness end to end on its smallest scenario (1 seller x 2 months), so that it
 cannot rot. No timing thresholds: only that every stage ran and measured something, and that both
-baselines give the pipeline's claims."""
+baselines (DuckDB SQL and pandas) give the pipeline's warehouse_lost, refund_not_returned and
+inbound_shortage claims."""
 
 from __future__ import annotations
 
@@ -52,7 +53,7 @@ def test_bench_smoke_writes_every_stage_and_baselines_agree(tmp_path):
 
     (scenario,) = doc["scenarios"]
     assert (scenario["sellers"], scenario["months"]) == (1, 2)
-    for name in ("ledger", "settlement", "returns", "orders"):
+    for name in ("ledger", "settlement", "returns", "orders", "inbound_items"):
         assert scenario["rows"][name] > 0, name
     assert scenario["claims"] > 0 and scenario["claims_per_s"] > 0
     stages = scenario["stages"]
@@ -64,13 +65,31 @@ def test_bench_smoke_writes_every_stage_and_baselines_agree(tmp_path):
         for layer in ("staging", "intermediate", "marts"):
             assert layers[layer]["nodes"] > 0 and layers[layer]["node_s"] > 0, (build, layer)
 
-    for key in ("baselines", "baselines_after_daily"):
+    # Every rule with a baseline, both engines after the full build and DuckDB after the daily
+    # one, gives the pipeline's claims (key, quantity and amount), and each rule has claims.
+    rules = ("warehouse_lost", "refund_not_returned", "inbound_shortage")
+    assert set(scenario["baselines"]["rules"]) == set(rules)
+    assert scenario["baselines"]["pending_rules"] == {}
+    for key, engines in (
+        ("baselines", ("duckdb", "pandas")),
+        ("baselines_after_daily", ("duckdb",)),
+    ):
         baselines = scenario[key]
         assert baselines["agree"] is True
-        assert baselines["duckdb:warehouse_lost"]["agree"] is True
-    assert scenario["baselines"]["pandas:warehouse_lost"]["agree"] is True
-    assert scenario["baselines"]["duckdb:warehouse_lost"]["pipeline_claims"] > 0
+        for engine in engines:
+            for rule in rules:
+                cmp = baselines[f"{engine}:{rule}"]
+                assert cmp["agree"] is True, (key, engine, rule, cmp)
+                assert cmp["pipeline_claims"] == cmp["baseline_claims"] > 0, (key, engine, rule)
+                assert {"quantity", "amount", "seller_id", "event_date"} <= set(cmp["compared"])
+    assert scenario["baselines"]["compared"]["inbound_shortage"][:3] == [
+        "seller_id",
+        "shipment_id",
+        "sku",
+    ]
 
+    assert stages["daily_dbt_build"]["materializations"]["staging"]
+    assert "Compared, claim for claim" in (home / "bench" / "results.md").read_text()
     assert doc["history_growth"]["2"]["daily_build_s"] > 0
     assert {t["target"] for t in doc["targets"]} >= {
         "full build ≤ 1.5 × bare-DuckDB baseline",
