@@ -19,9 +19,10 @@ same shipments, drawn from its own generator stream:
 `render_inbound_shipments` writes them as FBA Inbound v0 objects (sp-api-client.md §5:
 InboundShipmentInfo and InboundShipmentItem), which the emulator serves through getShipments and
 getShipmentItemsByShipmentId. `inbound_truth` gives the ground truth (`inbound_shortage`) from the
-event log: units really lost on CLOSED shipments, less what Amazon reimbursed for that very line,
-with the window of claim-policy.md §1 (last receipt +15 .. +60 days), implemented here and not in
-the detection code.
+event log: units really lost on CLOSED shipments, less what Amazon reimbursed for them (each
+FNSKU's payments settle its shortfalls oldest shipment first, see `_settle_oldest_first`), with
+the window of claim-policy.md §1 (last receipt +15 .. +60 days), implemented here and not in the
+detection code.
 """
 
 from __future__ import annotations
@@ -81,9 +82,6 @@ class InboundLine:
             + self.mislabelled_out
             - self.mislabelled_in
         )
-
-    def reimbursed_units(self, as_of: date) -> int:
-        return sum(r.qty_total for r in self.reimbursements if r.approval.date() <= as_of)
 
 
 @dataclass
@@ -224,11 +222,63 @@ def _status(as_of: date, eligible: date, deadline: date) -> str:
     return "ready"
 
 
+def _settle_oldest_first(book: SellerBook) -> dict[tuple[str, str], int]:
+    """Units still owed per (shipment id, SKU) of the CLOSED shipments' shortfalls, once every
+    Lost_Inbound / Damaged_Inbound payment approved by `as_of` (net of its reversals) is applied.
+
+    Which shipment a payment was for is known to Amazon (Seller Central's Reconcile tab) but to
+    nobody reading the reports: the reimbursements report has no shipment id, one line may pay
+    several shipments, and the same FNSKU is usually short on several shipments a few weeks
+    apart, all of them closed before the payment. Crediting each payment to the very line it was
+    drawn for would make the truth depend on a fact no claim preparer could know, and a claim for
+    a shipment is only wrong if the FNSKU's payments cannot account for it. So the truth applies
+    the payments the way a careful person with the reports would: per FNSKU, in approval order,
+    each payment settles the oldest shortfall still open whose shipment was fully received (last
+    Receipts date) on or before its approval; units with nothing open at that date settle
+    nothing. The units owed per FNSKU are exactly those of the event log; only their attribution
+    among the FNSKU's shipments follows this rule (the same one the detection documents in
+    int_inbound_shortage_candidates, implemented here from the event log: true shortfalls, not
+    shipped minus received, so mislabels never enter it)."""
+    as_of = book.as_of
+    open_units: dict[tuple[str, str], int] = {}
+    queues: dict[str, list[tuple[date, str, str]]] = {}
+    payments: list[Reimbursement] = []
+    for sh in book.inbound:
+        for line in sh.lines:
+            payments += [r for r in line.reimbursements if r.approval.date() <= as_of]
+        if sh.status != "CLOSED" or sh.last_receipt is None:
+            continue
+        for line in sh.lines:
+            if line.shortfall > 0:
+                key = (sh.shipment_id, line.product.sku)
+                open_units[key] = line.shortfall
+                queues.setdefault(line.product.fnsku, []).append(
+                    (sh.last_receipt.date(), sh.shipment_id, line.product.sku)
+                )
+    reversed_units: dict[int, int] = {}
+    for r in book.reimbursements:
+        if r.original is not None and r.approval.date() <= as_of:
+            reversed_units[id(r.original)] = reversed_units.get(id(r.original), 0) - r.qty_total
+    for queue in queues.values():
+        queue.sort()
+    for p in sorted(payments, key=lambda r: (r.approval, r.seq)):
+        units = p.qty_total - reversed_units.get(id(p), 0)
+        for received_on, shipment_id, sku in queues.get(p.product.fnsku, []):
+            if units <= 0 or received_on > p.approval.date():
+                break
+            settled = min(units, open_units[(shipment_id, sku)])
+            open_units[(shipment_id, sku)] -= settled
+            units -= settled
+    return open_units
+
+
 def inbound_truth(book: SellerBook) -> list[dict[str, str]]:
     """`inbound_shortage` rows: units lost inbound on shipments CLOSED by `as_of`, less the units
-    Amazon reimbursed for that line by `as_of` (mislabelled units were received, under another
-    SKU: nothing is owed for them). Anchor: the shipment's last Receipts date."""
+    Amazon reimbursed for the FNSKU by `as_of`, applied oldest shipment first
+    (`_settle_oldest_first`; mislabelled units were received, under another SKU: nothing is owed
+    for them). Anchor: the shipment's last Receipts date."""
     as_of, market = book.as_of, book.market
+    owed = _settle_oldest_first(book)
     rows = []
     for sh in book.inbound:
         if sh.status != "CLOSED" or sh.last_receipt is None:
@@ -237,7 +287,7 @@ def inbound_truth(book: SellerBook) -> list[dict[str, str]]:
         eligible = anchor + timedelta(days=WINDOW_OPENS_DAYS)
         deadline = anchor + timedelta(days=WINDOW_DEADLINE_DAYS)
         for line in sh.lines:
-            qty = line.shortfall - line.reimbursed_units(as_of)
+            qty = owed.get((sh.shipment_id, line.product.sku), 0)
             if qty <= 0:
                 continue
             p = line.product

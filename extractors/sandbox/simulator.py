@@ -223,6 +223,12 @@ class Scenario:
     # share of those Amazon reimburses by itself (assumptions).
     damaged_return_share: float = 0.05
     damaged_return_reimbursed_share: float = 0.8
+    # Refunds of a one-unit order item that Amazon posts twice (a second Refund with its own
+    # adjustment id, 1-30 days after the first: e.g. a customer-service or A-to-z refund on top of
+    # the return's own refund), so the customer gets back more than was charged:
+    # refund_exceeds_charge (claim-policy.md 2.7, "duplicate refunds"). Assumption: no published
+    # rate; the Scenario plants `min_per_outcome` per seller when the draw gives fewer.
+    duplicate_refund_share: float = 0.01
     # SKUs Amazon measured too big (fulfilment fee charged at a higher tier from some day on),
     # and too small (charged less: not claimable) (assumptions).
     mismeasured_sku_share: float = 0.1
@@ -490,6 +496,13 @@ class Refund:
     reimbursements: list[Reimbursement] = field(default_factory=list)
     adjustment_id: str = ""
     adjustment_item_id: str = ""
+    # Later postings of the same refund (UTC): Amazon refunded this unit again. Each gives back
+    # the same principal (and commission) once more; none is a unit that could come back.
+    duplicates: list[datetime] = field(default_factory=list)
+
+    def postings(self, as_of: date) -> list[datetime]:
+        """When the refund was posted (first, then any duplicates), up to `as_of`."""
+        return [w for w in (self.when, *self.duplicates) if w.date() <= as_of]
 
     def returned(self, as_of: date) -> bool:
         return self.ret is not None and self.ret.visible(as_of)
@@ -596,7 +609,9 @@ class SellerBook:
         """One row per claimable discrepancy as of `as_of`, from the event log: misplaced units
         neither found nor reimbursed (warehouse_lost), FC-damaged units not reimbursed
         (warehouse_damaged), sellable units disposed of without a removal order
-        (disposed_unauthorized) and reimbursements paid below cost (reimbursement_underpaid)."""
+        (disposed_unauthorized), reimbursements paid below cost (reimbursement_underpaid), and
+        the customer-return, fee, storage, removal, inbound and reversal claims of the
+        `_*_truth` helpers (refund_exceeds_charge: order items refunded more than charged)."""
         as_of, market = self.as_of, self.market
         rows = []
 
@@ -643,6 +658,7 @@ class SellerBook:
                 rows.append(fc_claim("warehouse_damaged", dmg.adjustment, -dmg.adjustment.quantity))
         rows += self._underpaid_truth()
         rows += self._refund_truth()
+        rows += self._refund_exceeds_truth()
         rows += self._fee_truth()
         rows += self._storage_truth()
         rows += self._removal_truth()
@@ -736,6 +752,42 @@ class SellerBook:
                     rf.principal,
                     eligible,
                     deadline,
+                    order_id=rf.order_id,
+                )
+            )
+        return rows
+
+    def _refund_exceeds_truth(self) -> list[dict[str, str]]:
+        """Order items refunded more principal than the customer was charged for them
+        (claim-policy.md 2.7): the refund postings by `as_of` against the order line's charged
+        principal (price x quantity shipped). One row per (order, SKU): quantity = refunded units
+        beyond those shipped, value = refunded minus charged, anchored on the latest refund
+        posted (the one that went over), window +0..+90 days (UNCONFIRMED in the policy).
+        Owed on top of refund_not_returned / return_damaged_unreimbursed, never instead: those
+        are about the one unit shipped (it did not come back, or came back damaged by Amazon)
+        and are valued at one refund of it; this is the money refunded beyond the charge, which
+        no return or return reimbursement gives back. A duplicate is never a second unit that
+        could be "not returned"."""
+        o, as_of = self.orders, self.as_of
+        rows = []
+        for rf in self.refunds:
+            posts = rf.postings(as_of)
+            qty = int(o.qty[rf.order])
+            charged = Decimal(int(o.price_cents[rf.order]) * qty) / 100
+            excess = rf.principal * len(posts) - charged
+            if not posts or excess < CENT:
+                continue
+            day = max(posts).date()
+            rows.append(
+                self._truth(
+                    "refund_exceeds_charge",
+                    rf.product,
+                    day,
+                    len(posts) - qty,
+                    rf.principal,
+                    day,
+                    day + timedelta(days=90),
+                    amount=excess,
                     order_id=rf.order_id,
                 )
             )
@@ -1126,6 +1178,7 @@ class _SellerSim:
         "settlement",
         "inbound",
         "reversals",
+        "duplicate_refunds",
     )
 
     def __init__(self, scenario: Scenario, seller_index: int):
@@ -1457,6 +1510,39 @@ class _SellerSim:
                 )
         returns.sort(key=lambda r: (r.when, r.seq))
         return refunds, returns, disposals
+
+    def duplicate_refunds(self, orders: Orders, refunds: list[Refund]) -> None:
+        """Refunds Amazon posts a second time (claim-policy.md 2.7 "duplicate refunds"): for a
+        share of the refunds of one-unit order items, the same principal (and commission given
+        back) is refunded again 1-30 days after the first refund, under its own adjustment id.
+        The customer has then been refunded twice what was charged; the unit, returned or not,
+        is still one unit (what became of it is drawn in `refunds` and unchanged here). When the
+        draw leaves fewer than `min_per_outcome` duplicates posted by `as_of`, more are planted,
+        recent ones first (claimable now). Own stream: no other draw shifts."""
+        rng, sc = self.rng["duplicate_refunds"], self.sc
+        n = len(refunds)
+        u = rng.random(n)
+        lag = rng.integers(1, 31, size=n)
+        minute = rng.integers(0, 24 * 60, size=n)
+
+        def posted(k: int) -> datetime:
+            d = refunds[k].when.date()
+            return datetime(d.year, d.month, d.day, tzinfo=UTC) + timedelta(
+                days=int(lag[k]), minutes=int(minute[k])
+            )
+
+        single = [k for k in range(n) if int(orders.qty[refunds[k].order]) == 1]
+        chosen = {k for k in single if u[k] < sc.duplicate_refund_share}
+        need = sc.min_per_outcome - sum(posted(k).date() <= self.as_of for k in chosen)
+        if need > 0:
+            pool = [k for k in single if k not in chosen and posted(k).date() <= self.as_of]
+            recent = [k for k in pool if posted(k).date() > self.as_of - timedelta(days=75)]
+            pool = recent if len(recent) >= need else pool
+            if pool:
+                picks = rng.choice(len(pool), size=min(need, len(pool)), replace=False)
+                chosen |= {pool[int(i)] for i in picks}
+        for k in sorted(chosen):
+            refunds[k].duplicates.append(posted(k))
 
     def storage(self) -> list[StorageCharge]:
         """Monthly storage charges per SKU and FC for every month that ended before `as_of`;
@@ -1891,6 +1977,7 @@ class _SellerSim:
         units, first, orders = self.flows()
         receipts = self.receipts()
         refunds, returns, disposals = self.refunds(orders)
+        self.duplicate_refunds(orders, refunds)
         losses = self.losses()
         damages = self.damages()
         removal_orders, unauthorized = self.removals()
@@ -2459,8 +2546,9 @@ def render_settlements(book: SellerBook, out_dir: Path) -> tuple[int, int]:
     """GET_V2_SETTLEMENT_REPORT_DATA_FLAT_FILE_V2 (§1.12): one file per 14-day settlement period
     (the last one closing at the end of `as_of`), summary row first, one row per amount: orders
     (Principal, FBAPerUnitFulfillmentFee, Commission), refunds (Principal, Commission given back,
-    RefundCommission) and reimbursements (other-transaction). Dates and amounts localised per
-    marketplace; encoded in the marketplace's charset. Returns (files, data rows)."""
+    RefundCommission; a refund posted twice appears twice) and reimbursements
+    (other-transaction). Dates and amounts localised per marketplace; encoded in the
+    marketplace's charset. Returns (files, data rows)."""
     market, o = book.market, book.orders
     eu = market.settlement_style == "eu"
     rng = np.random.default_rng(book.settlement_seed)
@@ -2526,6 +2614,22 @@ def render_settlements(book: SellerBook, out_dir: Path) -> tuple[int, int]:
         ):
             extra.append((t, "Refund", rf.order_id, adj, "", kind, desc, cents, item_code,
                           adj_item, rf.product.sku, ""))  # fmt: skip
+    # Duplicate refund postings: the same three rows again, own adjustment ids. Drawn after all
+    # first postings so that those keep their ids.
+    for rf in book.refunds:
+        item_code = str(o.order_item_id[rf.order])
+        admin = min(_cents(rf.commission) * 20 // 100, 500)
+        for when in rf.duplicates:
+            t = int((when - datetime.combine(book.start, datetime.min.time(), UTC)).total_seconds())
+            adj = str(int(rng.integers(10**13, 10**14)))
+            adj_item = str(int(rng.integers(10**13, 10**14)))
+            for kind, desc, cents in (
+                ("ItemPrice", "Principal", -_cents(rf.principal)),
+                ("ItemFees", "Commission", _cents(rf.commission)),
+                ("ItemFees", "RefundCommission", -admin),
+            ):
+                extra.append((t // 60, "Refund", rf.order_id, adj, "", kind, desc, cents,
+                              item_code, adj_item, rf.product.sku, ""))  # fmt: skip
     for r in book.reimbursements:
         if r.qty_cash == 0 or r.approval.date() > book.as_of:
             continue

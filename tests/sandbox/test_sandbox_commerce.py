@@ -14,7 +14,7 @@ import pytest
 
 from extractors.reports.parsing import parse_document
 from extractors.sandbox import fees
-from extractors.sandbox.simulator import Scenario, generate
+from extractors.sandbox.simulator import Scenario, generate, simulate
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -89,8 +89,10 @@ def test_orders_refunds_and_returns_agree(sandbox):
             )
             assert r["buyer-email"] == r["buyer-name"] == r["ship-address-1"] == ""
         settle = settlement_rows(seller)
-        refunds = {r["order-id"]: r for r in settle if r["amount-description"] == "Principal"
-                   and r["transaction-type"] == "Refund"}  # fmt: skip
+        refunds: dict[str, dict] = {}  # an order's first refund (a few are refunded twice)
+        for r in settle:
+            if r["amount-description"] == "Principal" and r["transaction-type"] == "Refund":
+                refunds.setdefault(r["order-id"], r)
         charged = {r["order-id"]: r for r in settle if r["amount-description"] == "Principal"
                    and r["transaction-type"] == "Order"}  # fmt: skip
         # Every order posts to a settlement, the last one closing at the end of as_of (UTC):
@@ -129,7 +131,10 @@ def test_refund_truth_references_rendered_ids(sandbox):
     for seller in sandbox.sellers:
         truth = _truth(seller)
         settle = settlement_rows(seller)
-        refunds = {r["order-id"]: r for r in settle if r["transaction-type"] == "Refund"}
+        refunds: dict[str, dict] = {}  # an order's first refund (a few are refunded twice)
+        for r in settle:
+            if r["transaction-type"] == "Refund":
+                refunds.setdefault(r["order-id"], r)
         returned = {r["order-id"]: r for r in tsv(seller.files[RETURNS])}
         reimbursed = Counter()
         for r in tsv(seller.files[REIMB]):
@@ -155,6 +160,79 @@ def test_refund_truth_references_rendered_ids(sandbox):
         # Not every refund is claimable: most come back or are reimbursed.
         assert kinds["refund_not_returned"] < len(refunds) / 3
         assert sc.as_of
+
+
+def test_refund_exceeds_charge_truth_matches_charges_and_refunds(sandbox):
+    """refund_exceeds_charge is planted as Amazon shows it: the order item's charge in all-orders
+    (item-price) and in the settlement (Order / ItemPrice / Principal), and refunds of it in the
+    settlement (Refund / ItemPrice / Principal, one posting per adjustment id) adding up to more.
+    The truth names exactly those order items, with the excess as its amount."""
+    for seller in sandbox.sellers:
+        truth = [t for t in _truth(seller) if t["claim_type"] == "refund_exceeds_charge"]
+        assert len(truth) >= sandbox.scenario.min_per_outcome
+        all_orders = {r["amazon-order-id"]: r for r in tsv(seller.files[ALL_ORDERS])}
+        charged: dict[str, dict] = {}
+        refunded: dict[str, list[dict]] = defaultdict(list)
+        commission: Counter = Counter()
+        for r in settlement_rows(seller):
+            if r["transaction-type"] == "Refund" and r["amount-description"] == "Commission":
+                commission[r["order-id"]] += 1
+            if r["amount-description"] != "Principal":
+                continue
+            if r["transaction-type"] == "Order":
+                charged[r["order-id"]] = r
+            elif r["transaction-type"] == "Refund":
+                refunded[r["order-id"]].append(r)
+        over = {
+            oid
+            for oid, rs in refunded.items()
+            if -sum(amount(r["amount"]) for r in rs) > amount(charged[oid]["amount"])
+        }
+        assert {t["order_id"] for t in truth} == over
+        for t in truth:
+            oid, rs = t["order_id"], refunded[t["order_id"]]
+            charge = amount(charged[oid]["amount"])
+            assert all_orders[oid]["sku"] == charged[oid]["sku"] == t["sku"]
+            assert amount(all_orders[oid]["item-price"]) == charge
+            assert all_orders[oid]["quantity"] == charged[oid]["quantity-purchased"] == "1"
+            assert len({r["adjustment-id"] for r in rs}) == len(rs) == commission[oid] >= 2
+            assert all(r["sku"] == t["sku"] and r["fulfillment-id"] == "AFN" for r in rs)
+            assert all(-amount(r["amount"]) == charge for r in rs)  # each refund the full price
+            assert Decimal(t["amount"]) == -sum(amount(r["amount"]) for r in rs) - charge
+            assert int(t["quantity"]) == len(rs) - 1 and Decimal(t["unit_value"]) == charge
+            last = max(date.fromisoformat(r["posted-date"]) for r in rs)
+            assert t["event_date"] == t["eligible_from"] == last.isoformat()
+            assert t["deadline"] == (last + timedelta(90)).isoformat()
+
+
+def test_duplicate_refund_of_an_unreturned_unit_is_owed_twice():
+    """A unit refunded twice and never returned nor reimbursed is owed as refund_not_returned (the
+    unit: one refund of it, from the first refund) and refund_exceeds_charge (the second refund);
+    a unit that came back is owed only the excess. Deterministic per seed."""
+    sc = Scenario(sellers=1, duplicate_refund_share=0.5)
+    (book,) = simulate(sc)
+    assert [r.duplicates for r in simulate(sc)[0].refunds] == [r.duplicates for r in book.refunds]
+    truth = defaultdict(dict)
+    for t in book.truth_rows():
+        truth[t["order_id"]][t["claim_type"]] = t
+    kinds = Counter()
+    for rf in book.refunds:
+        posts = rf.postings(sc.as_of)
+        if len(posts) < 2:
+            assert "refund_exceeds_charge" not in truth[rf.order_id]
+            continue
+        exceeds = truth[rf.order_id]["refund_exceeds_charge"]
+        assert Decimal(exceeds["amount"]) == rf.principal and exceeds["quantity"] == "1"
+        assert exceeds["event_date"] == posts[-1].date().isoformat()
+        not_returned = truth[rf.order_id].get("refund_not_returned")
+        if rf.returned(sc.as_of) or any(r.approval.date() <= sc.as_of for r in rf.reimbursements):
+            assert not_returned is None
+            kinds["excess only"] += 1
+        else:
+            assert not_returned["event_date"] == rf.when.date().isoformat()
+            assert Decimal(not_returned["amount"]) == rf.principal
+            kinds["both"] += 1
+    assert kinds["both"] and kinds["excess only"]
 
 
 def _truth(seller) -> list[dict[str, str]]:
