@@ -87,7 +87,7 @@ def cmd_build(args) -> int:
     run_job(
         home,
         "build_job",
-        {"reclaim_dbt_assets": {"config": {"as_of": as_of}}},
+        {"reclaim_dbt_assets": {"config": {"as_of": as_of, "full_refresh": args.full_refresh}}},
         verbose=args.verbose,
     )
     _print_claims_summary(home, as_of)
@@ -430,6 +430,12 @@ def build_parser() -> argparse.ArgumentParser:
         "serving copy and the per-seller claim exports.",
     )
     b.add_argument("--as-of", type=_as_of, help="evaluation day YYYY-MM-DD (default: today)")
+    b.add_argument(
+        "--full-refresh",
+        action="store_true",
+        help="rebuild the incremental staging tables from all landed files (after an upgrade "
+        "that changed their columns, or a landing restored from a backup)",
+    )
     b.set_defaults(func=cmd_build)
 
     c = sub.add_parser("claims", help="work with claims", description="Work with claims.")

@@ -32,6 +32,13 @@ class DbtBuildConfig(dg.Config):
         "status are computed from it. Default: today (UTC).",
     )
 
+    full_refresh: bool = Field(
+        default=False,
+        description="Rebuild the incremental staging tables from every landed file (dbt "
+        "--full-refresh): after an upgrade changed their columns (the build then fails and "
+        "says so) or a landing was restored from a backup.",
+    )
+
     def as_of_date(self) -> str:
         if self.as_of:
             return datetime.strptime(self.as_of, "%Y-%m-%d").date().isoformat()
@@ -46,6 +53,8 @@ def reclaim_dbt_assets(
     # dbt's unit tests check the SQL, not the data: they run in the test suite
     # (tests/dbt/test_dbt_project.py), not in every production build.
     args = ["build", "--exclude-resource-type", "unit_test"]
+    if config.full_refresh:
+        args.append("--full-refresh")
     # as_of reaches the as_of_date() macro through the environment, not --vars: dbt re-parses
     # the whole project whenever --vars change (every day), but not for an env var a macro
     # reads, so each build keeps partial parsing.

@@ -8,10 +8,12 @@
     Before that, a row of one document landed twice (same document in two partitions) is kept
     once: (seller_id, _source_file, _row_number) identifies a row of a document.
 
-    relation: a relation or CTE name; key_columns: list of column names. Returns a select of
-    all columns of `relation` (plus the helper columns _document_rank and _copy_rank).
+    relation: a relation or CTE name; key_columns: list of column names; copy_order: optional
+    extra ordering (SQL, e.g. '_landed_at desc') that makes the copy kept deterministic when its
+    columns differ between copies (incremental models: the landed file). Returns a select of all
+    columns of `relation` (plus the helper columns _document_rank and _copy_rank).
 #}
-{% macro latest_document_rows(relation, key_columns) -%}
+{% macro latest_document_rows(relation, key_columns, copy_order=[]) -%}
     select *
     from (
         select
@@ -26,6 +28,7 @@
                 row_number() over (
                     partition by src.seller_id, src._source_file, src._row_number
                     order by src._snapshot_at desc
+                    {%- for expression in copy_order %}, src.{{ expression }}{% endfor %}
                 ) as _copy_rank
             from {{ relation }} as src
         ) as copies

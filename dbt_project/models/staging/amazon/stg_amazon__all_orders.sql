@@ -1,10 +1,26 @@
 -- All orders by order date, one row per order line; latest snapshot of each line (order and item
 -- status move until the order closes). Pending orders have no price yet (NULL amounts).
+-- Incremental (macros/staging/incremental_landing.sql): a run reads only the files landed since
+-- the last one and replaces the natural keys they touch; equal to a full refresh.
+
+{%- set natural_key = [
+    'seller_id',
+    'amazon_order_id',
+    'sku'
+] -%}
+
+{{ config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key=fba_reclaim.null_safe_key(natural_key),
+    on_schema_change='fail',
+    pre_hook="{{ fba_reclaim.delete_rows_of_rebuilt_sellers('all_orders') }}",
+) }}
 
 with
 
 source as (
-    select * from {{ source('amazon', 'all_orders') }}
+    {{ fba_reclaim.landed_rows(source('amazon', 'all_orders'), 'all_orders') }}
 ),
 
 renamed as (
@@ -45,12 +61,20 @@ renamed as (
         ) as signature_confirmation_recommended,
         cast(_source_file as {{ dbt.type_string() }}) as _source_file,
         cast(_row_number as {{ dbt.type_bigint() }}) as _row_number,
-        cast(_snapshot_at as {{ dbt.type_timestamp() }}) as _snapshot_at
+        cast(_snapshot_at as {{ dbt.type_timestamp() }}) as _snapshot_at,
+        _landed_file,
+        _landed_at
     from source
 ),
 
+candidates as (
+    {{ fba_reclaim.incremental_candidates('renamed', natural_key) }}
+),
+
 latest as (
-    {{ latest_document_rows('renamed', ['seller_id', 'amazon_order_id', 'sku']) }}
+    {{ latest_document_rows(
+        'candidates', natural_key, copy_order=['_landed_at desc', '_landed_file desc']
+    ) }}
 )
 
 select
@@ -88,5 +112,7 @@ select
     signature_confirmation_recommended,
     _source_file,
     _row_number,
-    _snapshot_at
+    _snapshot_at,
+    _landed_file,
+    _landed_at
 from latest

@@ -1,10 +1,29 @@
 -- FBA customer returns received at a fulfillment center, one row per returned line (often one per
 -- unit/LPN); latest snapshot of each line (returns are back-posted and their status moves).
+-- Incremental (macros/staging/incremental_landing.sql): a run reads only the files landed since
+-- the last one and replaces the natural keys they touch; equal to a full refresh.
+
+{%- set natural_key = [
+    'seller_id',
+    'return_date',
+    'amazon_order_id',
+    'sku',
+    'fnsku',
+    'license_plate_number'
+] -%}
+
+{{ config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key=fba_reclaim.null_safe_key(natural_key),
+    on_schema_change='fail',
+    pre_hook="{{ fba_reclaim.delete_rows_of_rebuilt_sellers('customer_returns') }}",
+) }}
 
 with
 
 source as (
-    select * from {{ source('amazon', 'customer_returns') }}
+    {{ fba_reclaim.landed_rows(source('amazon', 'customer_returns'), 'customer_returns') }}
 ),
 
 renamed as (
@@ -26,14 +45,20 @@ renamed as (
         cast(customer_comments as {{ dbt.type_string() }}) as customer_comments,
         cast(_source_file as {{ dbt.type_string() }}) as _source_file,
         cast(_row_number as {{ dbt.type_bigint() }}) as _row_number,
-        cast(_snapshot_at as {{ dbt.type_timestamp() }}) as _snapshot_at
+        cast(_snapshot_at as {{ dbt.type_timestamp() }}) as _snapshot_at,
+        _landed_file,
+        _landed_at
     from source
 ),
 
+candidates as (
+    {{ fba_reclaim.incremental_candidates('renamed', natural_key) }}
+),
+
 latest as (
-    {{ latest_document_rows('renamed', [
-        'seller_id', 'return_date', 'amazon_order_id', 'sku', 'fnsku', 'license_plate_number'
-    ]) }}
+    {{ latest_document_rows(
+        'candidates', natural_key, copy_order=['_landed_at desc', '_landed_file desc']
+    ) }}
 )
 
 select
@@ -54,5 +79,7 @@ select
     customer_comments,
     _source_file,
     _row_number,
-    _snapshot_at
+    _snapshot_at,
+    _landed_file,
+    _landed_at
 from latest

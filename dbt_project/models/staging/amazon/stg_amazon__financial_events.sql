@@ -1,11 +1,27 @@
 -- Finances v0 financial events, one row per money component (item charge, fee, refund
 -- adjustment, withheld tax, promotion, inventory adjustment item); latest copy of each
 -- (event_id, line_no) across overlapping pull windows.
+-- Incremental (macros/staging/incremental_landing.sql): a run reads only the files landed since
+-- the last one and replaces the natural keys they touch; equal to a full refresh.
+
+{%- set natural_key = [
+    'seller_id',
+    'event_id',
+    'line_no'
+] -%}
+
+{{ config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key=fba_reclaim.null_safe_key(natural_key),
+    on_schema_change='fail',
+    pre_hook="{{ fba_reclaim.delete_rows_of_rebuilt_sellers('financial_events') }}",
+) }}
 
 with
 
 source as (
-    select * from {{ source('amazon', 'financial_events') }}
+    {{ fba_reclaim.landed_rows(source('amazon', 'financial_events'), 'financial_events') }}
 ),
 
 renamed as (
@@ -32,12 +48,20 @@ renamed as (
         upper(trim(currency)) as currency,
         cast(_source_file as {{ dbt.type_string() }}) as _source_file,
         cast(_row_number as {{ dbt.type_bigint() }}) as _row_number,
-        cast(_snapshot_at as {{ dbt.type_timestamp() }}) as _snapshot_at
+        cast(_snapshot_at as {{ dbt.type_timestamp() }}) as _snapshot_at,
+        _landed_file,
+        _landed_at
     from source
 ),
 
+candidates as (
+    {{ fba_reclaim.incremental_candidates('renamed', natural_key) }}
+),
+
 latest as (
-    {{ latest_document_rows('renamed', ['seller_id', 'event_id', 'line_no']) }}
+    {{ latest_document_rows(
+        'candidates', natural_key, copy_order=['_landed_at desc', '_landed_file desc']
+    ) }}
 )
 
 select
@@ -63,5 +87,7 @@ select
     currency,
     _source_file,
     _row_number,
-    _snapshot_at
+    _snapshot_at,
+    _landed_file,
+    _landed_at
 from latest

@@ -1,10 +1,27 @@
 -- Amazon fulfilled shipments, one row per shipped order item; latest snapshot of each line
 -- (pull windows overlap). No buyer data: the extractor never lands it.
+-- Incremental (macros/staging/incremental_landing.sql): a run reads only the files landed since
+-- the last one and replaces the natural keys they touch; equal to a full refresh.
+
+{%- set natural_key = [
+    'seller_id',
+    'amazon_order_id',
+    'shipment_id',
+    'shipment_item_id'
+] -%}
+
+{{ config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key=fba_reclaim.null_safe_key(natural_key),
+    on_schema_change='fail',
+    pre_hook="{{ fba_reclaim.delete_rows_of_rebuilt_sellers('fulfilled_shipments') }}",
+) }}
 
 with
 
 source as (
-    select * from {{ source('amazon', 'fulfilled_shipments') }}
+    {{ fba_reclaim.landed_rows(source('amazon', 'fulfilled_shipments'), 'fulfilled_shipments') }}
 ),
 
 renamed as (
@@ -46,14 +63,20 @@ renamed as (
         cast(points_granted as {{ dbt.type_bigint() }}) as points_granted,
         cast(_source_file as {{ dbt.type_string() }}) as _source_file,
         cast(_row_number as {{ dbt.type_bigint() }}) as _row_number,
-        cast(_snapshot_at as {{ dbt.type_timestamp() }}) as _snapshot_at
+        cast(_snapshot_at as {{ dbt.type_timestamp() }}) as _snapshot_at,
+        _landed_file,
+        _landed_at
     from source
 ),
 
+candidates as (
+    {{ fba_reclaim.incremental_candidates('renamed', natural_key) }}
+),
+
 latest as (
-    {{ latest_document_rows('renamed', [
-        'seller_id', 'amazon_order_id', 'shipment_id', 'shipment_item_id'
-    ]) }}
+    {{ latest_document_rows(
+        'candidates', natural_key, copy_order=['_landed_at desc', '_landed_file desc']
+    ) }}
 )
 
 select
@@ -94,5 +117,7 @@ select
     points_granted,
     _source_file,
     _row_number,
-    _snapshot_at
+    _snapshot_at,
+    _landed_file,
+    _landed_at
 from latest

@@ -1,10 +1,33 @@
 -- Inventory ledger events, one row per movement, latest snapshot of each row (see
 -- latest_document_rows): rows are rewritten between daily pulls and pull windows overlap.
+-- Incremental (macros/staging/incremental_landing.sql): a run reads only the files landed since
+-- the last one and replaces the natural keys they touch; equal to a full refresh.
+
+{%- set natural_key = [
+    'seller_id',
+    'event_date',
+    'fnsku',
+    'msku',
+    'event_type',
+    'reference_id',
+    'fulfillment_center',
+    'disposition',
+    'reason_code',
+    'country'
+] -%}
+
+{{ config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key=fba_reclaim.null_safe_key(natural_key),
+    on_schema_change='fail',
+    pre_hook="{{ fba_reclaim.delete_rows_of_rebuilt_sellers('ledger_detail') }}",
+) }}
 
 with
 
 source as (
-    select * from {{ source('amazon', 'ledger_detail') }}
+    {{ fba_reclaim.landed_rows(source('amazon', 'ledger_detail'), 'ledger_detail') }}
 ),
 
 renamed as (
@@ -32,15 +55,20 @@ renamed as (
         cast(store as {{ dbt.type_string() }}) as store,
         cast(_source_file as {{ dbt.type_string() }}) as _source_file,
         cast(_row_number as {{ dbt.type_bigint() }}) as _row_number,
-        cast(_snapshot_at as {{ dbt.type_timestamp() }}) as _snapshot_at
+        cast(_snapshot_at as {{ dbt.type_timestamp() }}) as _snapshot_at,
+        _landed_file,
+        _landed_at
     from source
 ),
 
+candidates as (
+    {{ fba_reclaim.incremental_candidates('renamed', natural_key) }}
+),
+
 latest as (
-    {{ latest_document_rows('renamed', [
-        'seller_id', 'event_date', 'fnsku', 'msku', 'event_type', 'reference_id',
-        'fulfillment_center', 'disposition', 'reason_code', 'country'
-    ]) }}
+    {{ latest_document_rows(
+        'candidates', natural_key, copy_order=['_landed_at desc', '_landed_file desc']
+    ) }}
 )
 
 select
@@ -63,5 +91,7 @@ select
     store,
     _source_file,
     _row_number,
-    _snapshot_at
+    _snapshot_at,
+    _landed_file,
+    _landed_at
 from latest

@@ -1,9 +1,29 @@
 -- FBA reimbursement lines, latest snapshot of each line (see latest_document_rows).
+-- Incremental (macros/staging/incremental_landing.sql): a run reads only the files landed since
+-- the last one and replaces the natural keys they touch; equal to a full refresh.
+
+{%- set natural_key = [
+    'seller_id',
+    'reimbursement_id',
+    'fnsku',
+    'sku',
+    'reason',
+    'amazon_order_id',
+    'original_reimbursement_id'
+] -%}
+
+{{ config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key=fba_reclaim.null_safe_key(natural_key),
+    on_schema_change='fail',
+    pre_hook="{{ fba_reclaim.delete_rows_of_rebuilt_sellers('reimbursements') }}",
+) }}
 
 with
 
 source as (
-    select * from {{ source('amazon', 'reimbursements') }}
+    {{ fba_reclaim.landed_rows(source('amazon', 'reimbursements'), 'reimbursements') }}
 ),
 
 renamed as (
@@ -34,15 +54,20 @@ renamed as (
         ) as original_reimbursement_type,
         cast(_source_file as {{ dbt.type_string() }}) as _source_file,
         cast(_row_number as {{ dbt.type_bigint() }}) as _row_number,
-        cast(_snapshot_at as {{ dbt.type_timestamp() }}) as _snapshot_at
+        cast(_snapshot_at as {{ dbt.type_timestamp() }}) as _snapshot_at,
+        _landed_file,
+        _landed_at
     from source
 ),
 
+candidates as (
+    {{ fba_reclaim.incremental_candidates('renamed', natural_key) }}
+),
+
 latest as (
-    {{ latest_document_rows('renamed', [
-        'seller_id', 'reimbursement_id', 'fnsku', 'sku', 'reason', 'amazon_order_id',
-        'original_reimbursement_id'
-    ]) }}
+    {{ latest_document_rows(
+        'candidates', natural_key, copy_order=['_landed_at desc', '_landed_file desc']
+    ) }}
 )
 
 select
@@ -68,5 +93,7 @@ select
     original_reimbursement_type,
     _source_file,
     _row_number,
-    _snapshot_at
+    _snapshot_at,
+    _landed_file,
+    _landed_at
 from latest
