@@ -28,6 +28,8 @@ def test_demo_runs_end_to_end_and_matches_the_ground_truth(tmp_path, reclaim):
         "reimbursement_underpaid",
         "refund_not_returned",
         "return_damaged_unreimbursed",
+        "refund_exceeds_charge",
+        "inbound_shortage",
         "removal_unaccounted",
     ):
         e = evaluation["claim_types"][claim_type]
@@ -43,12 +45,6 @@ def test_demo_runs_end_to_end_and_matches_the_ground_truth(tmp_path, reclaim):
         assert tuple(rows[0].keys()) == EXPORT_COLUMNS
         assert {x["seller_id"] for x in rows} == {path.parent.name}
         assert {x["status"] for x in rows} == {"ready"}
-
-    # Inbound shortages: Amazon's reimbursements report names no shipment, so a payment is
-    # matched to a shipment by FNSKU and dates; mismatches are measured, bounded here.
-    e = evaluation["claim_types"]["inbound_shortage"]
-    assert e["truth_count"] > 0 and e["found_count"] > 0, e
-    assert e["precision_count"] >= 0.8 and e["recall_count"] >= 0.8, e
 
     # Fee claims: never a false positive (recall is measured, not asserted: fees within the
     # charged tier are not all detectable from the fee preview).

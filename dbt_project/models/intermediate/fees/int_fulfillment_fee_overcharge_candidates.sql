@@ -36,8 +36,9 @@ reimbursements as (
     select * from {{ ref('int_reimbursements_outside_our_cases') }}
 ),
 
-ledger as (
-    select * from {{ ref('stg_amazon__ledger_events') }}
+-- The FNSKU/ASIN a SKU is stocked under (most ledger rows), for items that name only the SKU.
+sku_identities as (
+    select * from {{ ref('int_sku_identities') }}
 ),
 
 charged as (
@@ -160,21 +161,6 @@ reimbursed_corrections as (
     group by seller_id, amazon_order_id, sku
 ),
 
-sku_identities as (
-    select
-        seller_id,
-        msku as sku,
-        fnsku,
-        asin,
-        row_number() over (
-            partition by seller_id, msku
-            order by count(*) desc, fnsku asc
-        ) as usage_rank
-    from ledger
-    where msku is not null and fnsku is not null
-    group by seller_id, msku, fnsku, asin
-),
-
 compared as (
     select
         charged.*,
@@ -225,7 +211,6 @@ compared as (
         on
             charged.seller_id = sku_identities.seller_id
             and charged.sku = sku_identities.sku
-            and sku_identities.usage_rank = 1
 ),
 
 overcharged as (

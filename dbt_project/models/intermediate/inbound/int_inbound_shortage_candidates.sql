@@ -6,10 +6,13 @@
 --               mislabelled or substituted unit was received, under another SKU) offset the
 --               shipment's shortages, FNSKU order (2.8.2);
 --   payments  = Lost_Inbound / Damaged_Inbound reimbursements of the FNSKU, net of their
---               reversals (2.8.3). The reimbursements report has no shipment id: a payment is
---               matched to one shortage of its FNSKU whose shipment was fully received (last
---               Receipts date) on or before the approval date, preferring a shortage of exactly
---               the paid units, then the most recent shipment; at most the shortage is netted.
+--               reversals (2.8.3). The reimbursements report has no shipment id, and one line
+--               may pay several shipments (same-day reimbursements are combined): every
+--               payment's units settle the FNSKU's open shortages sequentially, oldest shipment
+--               first (last Receipts date, then shipment id, SKU), only shortages of shipments
+--               fully received on or before the approval date (Amazon reconciles a shipment after
+--               receiving it: an earlier payment was for something else). A payment larger than
+--               what is open at its date is not carried to later shipments.
 -- RECEIVING/DELIVERED/CHECKED_IN shipments are not claimed: the reference names no age after
 -- which Amazon treats them as eligible for investigation (2.8.4), so only CLOSED counts.
 -- Anchor (event_date): the last ledger Receipts date of the shipment (Reference ID = shipment
@@ -187,25 +190,134 @@ net_payments as (
     where inbound_payments.units > coalesce(reversals.units, 0)
 ),
 
-payment_matches as (
+-- Payments settle the FNSKU's shortages oldest first (FIFO), one event stream per (seller,
+-- FNSKU): each shortage arrives at its shipment's last Receipts date, each payment at its
+-- approval date (shortages first on the same day) and pays the oldest units still open. Units of
+-- a payment with nothing open (its shortage is not in our data: older than the ledger window, or
+-- offset as a mislabel) are left unapplied, never carried to a later shipment. This is the
+-- Lindley recursion open = max(0, open + shortage - payment); with S the running sum of
+-- (shortage - payment) units, the units left unapplied so far are -min(0, min S).
+fnsku_events as (
     select
-        net_payments.*,
-        anchored.shipment_id,
-        anchored.sku,
-        row_number() over (
-            partition by net_payments.seller_id, net_payments.reimbursement_id, net_payments.fnsku
-            order by
-                case when anchored.net_shortage_units = net_payments.units then 0 else 1 end,
-                anchored.last_receipt_date desc,
-                anchored.shipment_id desc,
-                anchored.sku desc
-        ) as match_rank
+        seller_id,
+        fnsku,
+        last_receipt_date as event_date,
+        0 as event_order,
+        shipment_id as event_key,
+        sku as event_subkey,
+        net_shortage_units as shortage_units,
+        0 as payment_units
+    from anchored
+    where fnsku is not null
+    union all
+    select
+        seller_id,
+        fnsku,
+        approval_date as event_date,
+        1 as event_order,
+        reimbursement_id as event_key,
+        reason as event_subkey,
+        0 as shortage_units,
+        units as payment_units
     from net_payments
-    inner join anchored
+),
+
+running as (
+    select
+        *,
+        sum(shortage_units) over (
+            partition by seller_id, fnsku
+            order by event_date, event_order, event_key, event_subkey
+            rows between unbounded preceding and current row
+        ) as shortage_through,
+        sum(payment_units) over (
+            partition by seller_id, fnsku
+            order by event_date, event_order, event_key, event_subkey
+            rows between unbounded preceding and current row
+        ) as paid_through,
+        sum(shortage_units - payment_units) over (
+            partition by seller_id, fnsku
+            order by event_date, event_order, event_key, event_subkey
+            rows between unbounded preceding and current row
+        ) as balance
+    from fnsku_events
+),
+
+lowest as (
+    select
+        *,
+        min(balance) over (
+            partition by seller_id, fnsku
+            order by event_date, event_order, event_key, event_subkey
+            rows between unbounded preceding and current row
+        ) as lowest_balance
+    from running
+),
+
+unapplied as (
+    select
+        *,
+        case when lowest_balance < 0 then -lowest_balance else 0 end as unapplied_through
+    from lowest
+),
+
+-- Applied payment units, numbered in shortage-unit order: payment p pays the FNSKU's shortage
+-- units [applied_from, applied_to), shortage line l owns [shortage_from, shortage_to).
+payment_spans as (
+    select
+        seller_id,
+        fnsku,
+        event_key as reimbursement_id,
+        event_subkey as reason,
+        event_date as approval_date,
+        event_order,
+        paid_through - payment_units
+        - coalesce(lag(unapplied_through) over (
+            partition by seller_id, fnsku
+            order by event_date, event_order, event_key, event_subkey
+        ), 0) as applied_from,
+        paid_through - unapplied_through as applied_to
+    from unapplied
+),
+
+shortage_spans as (
+    select
+        seller_id,
+        fnsku,
+        event_key as shipment_id,
+        event_subkey as sku,
+        shortage_through as shortage_to,
+        shortage_through - shortage_units as shortage_from
+    from running
+    where event_order = 0
+),
+
+line_payment_units as (
+    select
+        shortage_spans.seller_id,
+        shortage_spans.shipment_id,
+        shortage_spans.sku,
+        payment_spans.reimbursement_id,
+        payment_spans.reason,
+        payment_spans.approval_date,
+        case
+            when payment_spans.applied_to < shortage_spans.shortage_to
+                then payment_spans.applied_to
+            else shortage_spans.shortage_to
+        end
+        - case
+            when payment_spans.applied_from > shortage_spans.shortage_from
+                then payment_spans.applied_from
+            else shortage_spans.shortage_from
+        end as units
+    from shortage_spans
+    inner join payment_spans
         on
-            net_payments.seller_id = anchored.seller_id
-            and net_payments.fnsku = anchored.fnsku
-            and net_payments.approval_date >= anchored.last_receipt_date
+            shortage_spans.seller_id = payment_spans.seller_id
+            and shortage_spans.fnsku = payment_spans.fnsku
+            and shortage_spans.shortage_to > payment_spans.applied_from
+            and shortage_spans.shortage_from < payment_spans.applied_to
+            and payment_spans.event_order = 1
 ),
 
 line_payments as (
@@ -223,8 +335,7 @@ line_payments as (
             ]),
             'approval_date, reimbursement_id'
         ) }} as payment_rows
-    from payment_matches
-    where match_rank = 1
+    from line_payment_units
     group by seller_id, shipment_id, sku
 ),
 

@@ -2,7 +2,12 @@
 -- refunded, what came back, what came back damaged by Amazon or the carrier, and what Amazon
 -- already reimbursed for the order, and from that the units still owed for each of the two
 -- rules, so that a unit is never claimed twice:
---   never returned    = max(0, refunded units - returned units (any disposition))
+--   counted refunded  = refunded units, capped at the units charged for the order item
+--                       (settlement Order rows, else all-orders quantity, else units shipped in
+--                       the fulfilled-shipments report; not capped when none is known): a refund
+--                       posted twice for one unit (claim-policy.md 2.7) is not a second unit that
+--                       could come back, the excess is a refund_exceeds_charge claim only
+--   never returned    = max(0, counted refunded units - returned units (any disposition))
 --   damaged returned  = returned units with detailed-disposition DAMAGED or CARRIER_DAMAGED
 --   reimbursed        = units of reimbursement lines with this amazon-order-id and SKU (any
 --                       reason), less units of reversals of those lines
@@ -10,7 +15,9 @@
 -- the damaged returns first (Amazon grades and pays them when the return is received; the
 -- returns report marks them Reimbursed), the rest settles never-returned units.
 -- One row per order item that was refunded or had a damaged return; value per unit = refunded
--- principal / refunded units, else the charged principal per unit of the order item.
+-- principal / refunded units, else the charged principal per unit of the order item. The claim
+-- anchor (last_counted_refund_date) is the refund posting that brought the refunded units up to
+-- the counted ones (the latest refund when nothing is capped).
 
 with
 
@@ -30,24 +37,114 @@ settled_items as (
     select * from {{ ref('int_order_items_settled') }}
 ),
 
-ledger as (
-    select * from {{ ref('stg_amazon__ledger_events') }}
+all_orders as (
+    select * from {{ ref('stg_amazon__all_orders') }}
 ),
 
--- The FNSKU/ASIN a SKU is stocked under (most ledger rows), for order items no return names.
+fulfilled_shipments as (
+    select * from {{ ref('stg_amazon__fulfilled_shipments') }}
+),
+
+-- The FNSKU/ASIN a SKU is stocked under (most ledger rows), for items that name only the SKU.
 sku_identities as (
+    select * from {{ ref('int_sku_identities') }}
+),
+
+ordered_units as (
     select
         seller_id,
-        msku as sku,
-        fnsku,
-        asin,
-        row_number() over (
-            partition by seller_id, msku
-            order by count(*) desc, fnsku asc
-        ) as usage_rank
-    from ledger
-    where msku is not null and fnsku is not null
-    group by seller_id, msku, fnsku, asin
+        amazon_order_id,
+        sku,
+        sum(quantity) as units
+    from all_orders
+    where quantity > 0
+    group by seller_id, amazon_order_id, sku
+),
+
+shipped_units as (
+    select
+        seller_id,
+        amazon_order_id,
+        sku,
+        sum(quantity_shipped) as units
+    from fulfilled_shipments
+    where quantity_shipped > 0
+    group by seller_id, amazon_order_id, sku
+),
+
+-- Units charged for each refunded order item: the settlement Order rows, else the all-orders
+-- quantity, else the units shipped; NULL when unknown (then refunds are not capped).
+charged as (
+    select
+        refund_items.seller_id,
+        refund_items.amazon_order_id,
+        refund_items.sku,
+        case
+            when settled_items.charged_units > 0 then settled_items.charged_units
+            when ordered_units.units > 0 then ordered_units.units
+            when shipped_units.units > 0 then shipped_units.units
+        end as charged_units,
+        case
+            when settled_items.charged_units > 0 then 'settlement_order_rows'
+            when ordered_units.units > 0 then 'all_orders_quantity'
+            when shipped_units.units > 0 then 'fulfilled_shipments_quantity'
+            else 'unknown'
+        end as charged_units_source
+    from (
+        select distinct
+            seller_id,
+            amazon_order_id,
+            sku
+        from refunds
+    ) as refund_items
+    left join settled_items
+        on
+            refund_items.seller_id = settled_items.seller_id
+            and refund_items.amazon_order_id = settled_items.amazon_order_id
+            and refund_items.sku = settled_items.sku
+    left join ordered_units
+        on
+            refund_items.seller_id = ordered_units.seller_id
+            and refund_items.amazon_order_id = ordered_units.amazon_order_id
+            and refund_items.sku = ordered_units.sku
+    left join shipped_units
+        on
+            refund_items.seller_id = shipped_units.seller_id
+            and refund_items.amazon_order_id = shipped_units.amazon_order_id
+            and refund_items.sku = shipped_units.sku
+),
+
+-- Refunded units so far at each refund posting of the order item (oldest first).
+refund_progress as (
+    select
+        refunds.seller_id,
+        refunds.amazon_order_id,
+        refunds.sku,
+        refunds.posted_date,
+        charged.charged_units,
+        sum(refunds.refunded_units) over (
+            partition by refunds.seller_id, refunds.amazon_order_id, refunds.sku
+            order by refunds.posted_date, refunds.refund_id
+            rows between unbounded preceding and current row
+        ) as running_units
+    from refunds
+    left join charged
+        on
+            refunds.seller_id = charged.seller_id
+            and refunds.amazon_order_id = charged.amazon_order_id
+            and refunds.sku = charged.sku
+),
+
+-- The posting that reached the units charged, where refunds went beyond them.
+capped_anchor as (
+    select
+        seller_id,
+        amazon_order_id,
+        sku,
+        min(posted_date) as charged_units_refund_date
+    from refund_progress
+    where charged_units > 0 and running_units >= charged_units
+    group by seller_id, amazon_order_id, sku
 ),
 
 refunded as (
@@ -206,6 +303,9 @@ joined as (
         returned.return_rows,
         reimbursed.reimbursement_rows,
         settled_items.charged_principal_per_unit,
+        charged.charged_units,
+        capped_anchor.charged_units_refund_date,
+        coalesce(charged.charged_units_source, 'unknown') as charged_units_source,
         coalesce(returned.fnsku, sku_identities.fnsku) as fnsku,
         coalesce(returned.asin, sku_identities.asin) as asin,
         coalesce(refunded.country, settled_items.country) as country,
@@ -243,14 +343,42 @@ joined as (
         on
             order_items.seller_id = sku_identities.seller_id
             and order_items.sku = sku_identities.sku
-            and sku_identities.usage_rank = 1
+    left join charged
+        on
+            order_items.seller_id = charged.seller_id
+            and order_items.amazon_order_id = charged.amazon_order_id
+            and order_items.sku = charged.sku
+    left join capped_anchor
+        on
+            order_items.seller_id = capped_anchor.seller_id
+            and order_items.amazon_order_id = capped_anchor.amazon_order_id
+            and order_items.sku = capped_anchor.sku
+),
+
+counted as (
+    select
+        *,
+        case
+            when charged_units > 0 and refunded_units > charged_units then charged_units
+            else refunded_units
+        end as counted_refunded_units,
+        case
+            when
+                charged_units > 0 and refunded_units > charged_units
+                then charged_units_refund_date
+            else last_refund_date
+        end as last_counted_refund_date
+    from joined
 ),
 
 owed as (
     select
         *,
         case
-            when refunded_units > returned_units then refunded_units - returned_units else 0
+            when
+                counted_refunded_units > returned_units
+                then counted_refunded_units - returned_units
+            else 0
         end as not_returned_units,
         -- The returns report's status 'Reimbursed' counts too, should the reimbursement line
         -- itself be missing (never both: the greater of the two).
@@ -261,7 +389,7 @@ owed as (
             when reimbursed_units > reversed_units then reimbursed_units - reversed_units
             else 0
         end as net_reimbursed_units
-    from joined
+    from counted
 ),
 
 allocated as (
@@ -291,6 +419,17 @@ select
     first_refund_date,
     last_refund_date,
     cast(refund_events as {{ dbt.type_bigint() }}) as refund_events,
+    cast(charged_units as {{ dbt.type_bigint() }}) as charged_units,
+    charged_units_source,
+    cast(counted_refunded_units as {{ dbt.type_bigint() }}) as counted_refunded_units,
+    cast(
+        case
+            when counted_refunded_units < refunded_units
+                then refunded_principal * counted_refunded_units / refunded_units
+            else refunded_principal
+        end as decimal(18, 4)
+    ) as counted_refunded_principal,
+    last_counted_refund_date,
     cast(returned_units as {{ dbt.type_bigint() }}) as returned_units,
     cast(damaged_units as {{ dbt.type_bigint() }}) as damaged_units,
     first_return_date,

@@ -2,9 +2,11 @@
 -- principal (int_refunds, all refunds of the order item) is larger than the principal charged for
 -- it: settlement Order rows (int_order_items_settled), else the all-orders item-price. Order items
 -- without a known charge are not judged (their settlement may predate the pulled history).
--- Value = refunded - charged (at least a cent), spread over the refunded units; anchor = the
--- latest refund posted date (window 0/90 days, UNCONFIRMED). No reimbursement line is known to
--- pay this back, so nothing is netted (open question).
+-- Value = refunded - charged (at least a cent). Quantity = the units refunded beyond the units
+-- charged (a duplicate refund of a one-unit order is one unit), else 1 (a refund above the price
+-- of the units charged); anchor = the latest refund posted date (window 0/90 days,
+-- UNCONFIRMED). No reimbursement line is known to pay this back, so nothing is netted (open
+-- question).
 
 with
 
@@ -20,8 +22,9 @@ all_orders as (
     select * from {{ ref('stg_amazon__all_orders') }}
 ),
 
-ledger as (
-    select * from {{ ref('stg_amazon__ledger_events') }}
+-- The FNSKU/ASIN a SKU is stocked under (most ledger rows), for items that name only the SKU.
+sku_identities as (
+    select * from {{ ref('int_sku_identities') }}
 ),
 
 refunded as (
@@ -61,21 +64,6 @@ ordered as (
     group by seller_id, amazon_order_id, sku
 ),
 
-sku_identities as (
-    select
-        seller_id,
-        msku as sku,
-        fnsku,
-        asin,
-        row_number() over (
-            partition by seller_id, msku
-            order by count(*) desc, fnsku asc
-        ) as usage_rank
-    from ledger
-    where msku is not null and fnsku is not null
-    group by seller_id, msku, fnsku, asin
-),
-
 compared as (
     select
         refunded.*,
@@ -90,8 +78,9 @@ compared as (
             else 'all_orders_item_price'
         end as charge_source,
         case
-            when refunded.refunded_units > 0 then refunded.refunded_units else 1
-        end as claim_units
+            when settled_items.charged_principal > 0 then settled_items.charged_units
+            else ordered.quantity
+        end as charged_units
     from refunded
     left join settled_items
         on
@@ -107,13 +96,15 @@ compared as (
         on
             refunded.seller_id = sku_identities.seller_id
             and refunded.sku = sku_identities.sku
-            and sku_identities.usage_rank = 1
 ),
 
 excess as (
     select
         *,
-        refunded_principal - charged_principal as excess_amount
+        refunded_principal - charged_principal as excess_amount,
+        case
+            when refunded_units > charged_units then refunded_units - charged_units else 1
+        end as claim_units
     from compared
     where
         charged_principal is not null
@@ -147,6 +138,7 @@ select
         ['last_refund_date', dbt.cast('last_refund_date', dbt.type_string())],
         ['refund_events', 'refund_events', 'number'],
         ['refunded_units', 'refunded_units', 'number'],
+        ['charged_units', 'charged_units', 'number'],
         ['refunded_principal', 'refunded_principal', 'number'],
         ['charged_principal', 'charged_principal', 'number'],
         ['charge_source', 'charge_source'],

@@ -1,8 +1,10 @@
 -- refund_not_returned claim candidates (claim-policy.md 2.4): FBA order items refunded to the
 -- customer for more units than came back to a fulfillment center (any disposition) and than
--- Amazon reimbursed for the order, per (seller, order, SKU) (int_order_returns_netted). Valued
--- at the refunded principal per unit; the window runs from the latest refund posted date of the
--- order item (seed claim_windows: US +60/+120, EU/UK +45/+105).
+-- Amazon reimbursed for the order, per (seller, order, SKU) (int_order_returns_netted). Refunded
+-- units count up to the units charged for the order item: a refund posted twice for one unit
+-- is money refunded beyond the sale (refund_exceeds_charge), not a unit that could come back.
+-- Valued at the refunded principal per unit; the window runs from the latest refund posted date
+-- of the counted units (seed claim_windows: US +60/+120, EU/UK +45/+105).
 
 with
 
@@ -22,7 +24,7 @@ select
     cast(null as {{ dbt.type_string() }}) as removal_order_id,
     cast(null as {{ dbt.type_string() }}) as reference_id,
     cast(null as {{ dbt.type_string() }}) as fulfillment_center_id,
-    last_refund_date as event_date,
+    last_counted_refund_date as event_date,
     country,
     not_returned_open_units as quantity,
     value_per_unit as unit_value,
@@ -39,6 +41,9 @@ select
         ['last_refund_date', dbt.cast('last_refund_date', dbt.type_string())],
         ['refunded_units', 'refunded_units', 'number'],
         ['refunded_principal', 'refunded_principal', 'number'],
+        ['charged_units', 'charged_units', 'number'],
+        ['charged_units_source', 'charged_units_source'],
+        ['counted_refunded_units', 'counted_refunded_units', 'number'],
         ['returned_units', 'returned_units', 'number'],
         ['damaged_returned_units', 'damaged_units', 'number'],
         ['reimbursed_units', 'reimbursed_units', 'number'],
@@ -52,13 +57,21 @@ select
         "'Customer return claim: order '", 'amazon_order_id',
         "', SKU '", 'sku',
         "case when fnsku is null then '' else " ~ dbt.concat(["' (FNSKU '", 'fnsku', "')'"]) ~ " end",
-        "' — the customer was refunded for '", dbt.cast('refunded_units', dbt.type_string()),
-        "' unit(s) on '", dbt.cast('last_refund_date', dbt.type_string()),
-        "' ('", 'currency', "' '", money_text('refunded_principal'), "' principal); '",
+        "' — the customer was refunded for '",
+        dbt.cast('counted_refunded_units', dbt.type_string()),
+        "' unit(s) on '", dbt.cast('last_counted_refund_date', dbt.type_string()),
+        "' ('", 'currency', "' '", money_text('counted_refunded_principal'), "' principal); '",
         dbt.cast('returned_units', dbt.type_string()), "' unit(s) were returned and '",
         dbt.cast('net_reimbursed_units', dbt.type_string()),
         "' reimbursed, so '", dbt.cast('not_returned_open_units', dbt.type_string()),
-        "' unit(s) were never returned to a fulfillment center.'"
+        "' unit(s) were never returned to a fulfillment center.'",
+        "case when counted_refunded_units < refunded_units then "
+            ~ dbt.concat([
+                "' Refunds were posted for '", dbt.cast('refunded_units', dbt.type_string()),
+                "' unit(s) although only '", dbt.cast('charged_units', dbt.type_string()),
+                "' unit(s) were charged; the units beyond those are not counted here.'"
+            ])
+            ~ " else '' end"
     ]) }} as case_summary
 from netted
-where not_returned_open_units > 0 and last_refund_date is not null
+where not_returned_open_units > 0 and last_counted_refund_date is not null

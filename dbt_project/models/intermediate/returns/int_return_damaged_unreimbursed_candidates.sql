@@ -3,9 +3,9 @@
 -- Amazon) that Amazon has not reimbursed for the order, per (seller, order, SKU)
 -- (int_order_returns_netted: reimbursements settle damaged returns first; a returned unit is
 -- never a refund_not_returned unit). The seed window (anchor = refund posted date, +60/+120 US,
--- +45/+105 EU/UK) is the grace for Amazon's own reimbursement. Without a refund (e.g. a
--- replacement order) the anchor is the first damaged return date and the value the charged
--- principal per unit.
+-- +45/+105 EU/UK; a refund posted again beyond the units charged does not move it) is the grace
+-- for Amazon's own reimbursement. Without a refund (e.g. a replacement order) the anchor is the
+-- first damaged return date and the value the charged principal per unit.
 
 with
 
@@ -25,7 +25,7 @@ select
     cast(null as {{ dbt.type_string() }}) as removal_order_id,
     cast(null as {{ dbt.type_string() }}) as reference_id,
     cast(null as {{ dbt.type_string() }}) as fulfillment_center_id,
-    coalesce(last_refund_date, first_damaged_return_date) as event_date,
+    coalesce(last_counted_refund_date, first_damaged_return_date) as event_date,
     country,
     damaged_open_units as quantity,
     value_per_unit as unit_value,
@@ -39,6 +39,7 @@ select
         ['asin', 'asin'],
         ['country', 'country'],
         ['last_refund_date', dbt.cast('last_refund_date', dbt.type_string())],
+        ['last_counted_refund_date', dbt.cast('last_counted_refund_date', dbt.type_string())],
         ['first_damaged_return_date', dbt.cast('first_damaged_return_date', dbt.type_string())],
         ['refunded_units', 'refunded_units', 'number'],
         ['refunded_principal', 'refunded_principal', 'number'],
@@ -58,8 +59,10 @@ select
         "' — '", dbt.cast('damaged_units', dbt.type_string()),
         "' returned unit(s) were graded DAMAGED/CARRIER_DAMAGED (Amazon responsible) on '",
         dbt.cast('first_damaged_return_date', dbt.type_string()),
-        "case when last_refund_date is null then '' else "
-            ~ dbt.concat(["', refund posted '", dbt.cast('last_refund_date', dbt.type_string())])
+        "case when last_counted_refund_date is null then '' else "
+            ~ dbt.concat([
+                "', refund posted '", dbt.cast('last_counted_refund_date', dbt.type_string())
+            ])
             ~ " end",
         "', and '", dbt.cast('damaged_open_units', dbt.type_string()),
         "' of them have not been reimbursed.'"
