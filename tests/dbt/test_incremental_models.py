@@ -40,6 +40,7 @@ INCREMENTAL = [
     "stg_amazon__customer_returns",
     "stg_amazon__all_orders",
     "stg_amazon__fulfilled_shipments",
+    "stg_amazon__settlements",
 ]
 # report -> date column used to cut windows
 REPORTS = {
@@ -153,6 +154,11 @@ def test_incremental_runs_equal_a_full_refresh(sandbox, tmp_path, monkeypatch):
             land(zone, t.doc(recent), "recent", t1, f"{key} recent")
     fin = json.loads((FIXTURES / "api" / "financial_events.json").read_text())
     land(zone, json.dumps(fin).encode(), "fe", t1, "financial events")
+    # Settlements, one document each, as the extractor lands them; the last one arrives on day 2.
+    settlements = sorted(files["settlements"].glob("*.tsv"))
+    assert len(settlements) >= 3
+    for path in settlements[:-1]:
+        land(zone, path.read_bytes(), f"settlement-{path.stem.rsplit('_', 1)[1]}", t1, path.name)
 
     target1 = tmp_path / "target1"
     dbt_build(home, target1)
@@ -194,6 +200,16 @@ def test_incremental_runs_equal_a_full_refresh(sandbox, tmp_path, monkeypatch):
     events[dropped] = events[dropped][1:]
     land(zone, json.dumps(fin2).encode(), "fe", t2, "financial events again")
 
+    # Settlements: the newest one, and the first one reissued by Amazon as another report (landed
+    # under that report's window) with one amount restated: all of its rows are replaced.
+    newest = settlements[-1]
+    land(zone, newest.read_bytes(), f"settlement-{newest.stem.rsplit('_', 1)[1]}", t2, "new")
+    reissued = settlements[0].read_bytes().split(b"\n")
+    reissued[2] = b"\t".join(
+        [*reissued[2].split(b"\t")[:14], b"123.45", *reissued[2].split(b"\t")[15:]]
+    )
+    land(zone, b"\n".join(reissued), "report-990001", t2, "reissued settlement")
+
     target2 = tmp_path / "target2"
     results = dbt_build(home, target2)
     assert {r["unique_id"].split(".")[-1] for r in results} >= set(INCREMENTAL)
@@ -205,6 +221,7 @@ def test_incremental_runs_equal_a_full_refresh(sandbox, tmp_path, monkeypatch):
         "stg_amazon__reimbursements": ["window=daily/", "window=late/"],
         "stg_amazon__all_orders": ["window=daily/"],
         "stg_amazon__fulfilled_shipments": ["window=daily/"],
+        "stg_amazon__settlements": ["window=report-990001/"],
     }
     for model, windows in new_only.items():
         sql = compiled(target2, model)
@@ -213,6 +230,10 @@ def test_incremental_runs_equal_a_full_refresh(sandbox, tmp_path, monkeypatch):
             assert window in sql, (model, window)
         for window in ("window=hist/", "window=recent/", "window=w1/"):
             assert window not in sql, (model, window)
+    settled_sql = compiled(target2, "stg_amazon__settlements")
+    assert f"window=settlement-{newest.stem.rsplit('_', 1)[1]}/" in settled_sql
+    for path in settlements[:-1]:  # day 1's settlements are not read again
+        assert f"window=settlement-{path.stem.rsplit('_', 1)[1]}/" not in settled_sql
     for model in ("stg_amazon__customer_returns", "stg_amazon__financial_events"):
         assert "union all by name" in compiled(target2, model)
     # the replaced returns window: the seller's returns are read again, history included
@@ -238,6 +259,11 @@ def test_incremental_runs_equal_a_full_refresh(sandbox, tmp_path, monkeypatch):
             ).fetchone()[0]
             == 1
         )
+        # the reissued settlement replaced the first one whole: its restated amount, once
+        assert con.execute(
+            "select count(*), count(distinct _landed_file) from "
+            "staging.stg_amazon__settlements where amount = 123.45"
+        ).fetchone() == (1, 1)
         # the late document's shared lines lost to newer documents: only its new line has 999
         assert (
             con.execute(
