@@ -1,6 +1,7 @@
 """`reclaim backfill`: onboard one seller by pulling N months of every report through the same
-Dagster extraction assets the schedule runs (one run per report type, so progress is visible and
-a failure names its report), then build, check and publish."""
+Dagster extraction assets the schedule runs (the seller's partition for the day before the end,
+one run per report type, so progress is visible and a failure names its report), then build,
+check and publish."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
 from orchestration.home import ReclaimHome
-from orchestration.runner import PipelineFailed, run_job
+from orchestration.runner import PipelineFailed, run_extraction, run_job
 from orchestration.sellers import SellerRegistry
 
 
@@ -58,21 +59,20 @@ def backfill_seller(
     end = end or datetime.now(UTC).date()
     start = end - timedelta(days=round(months * 30.44))
     result = BackfillResult(seller_id, start, end)
-    config = {
-        "start_date": start.isoformat(),
-        "end_date": end.isoformat(),
-        "sellers": [seller_id],
-        "poll_interval_seconds": poll_interval_s,
-    }
+    config = {"start_date": start.isoformat(), "poll_interval_seconds": poll_interval_s}
+    # Partition (end - 1 day, seller): the seller's data through the day before `end`.
+    day = end - timedelta(days=1)
     for spec in EXTRACTED_REPORTS:
         if progress:
             progress(spec.source)
         try:
-            run_job(
+            run_extraction(
                 home,
-                "extract_job",
+                [seller_id],
+                day,
                 {f"amazon__{spec.source}": {"config": config}},
                 asset_selection=[AssetKey(["amazon", spec.source])],
+                extra_tags={"reclaim/backfill": "true"},
             )
             result.reports.append(spec.source)
         except PipelineFailed as exc:

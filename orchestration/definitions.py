@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dagster as dg
 
-from orchestration.assets.extraction import report_assets
+from orchestration.assets.extraction import SELLER_DAYS, report_assets
 from orchestration.assets.ingest import dropped_report_files
 from orchestration.assets.publishing import (
     claim_exports,
@@ -18,6 +18,8 @@ from orchestration.assets.transform import reclaim_dbt_assets
 from orchestration.dbt import dbt_resource
 from orchestration.resources import ReclaimHomeResource
 from orchestration.schedules import (
+    EXTRACT_JOB,
+    build_after_extraction_sensor,
     build_daily_schedule,
     build_dropbox_sensor,
     build_new_seller_sensor,
@@ -31,18 +33,18 @@ transform_and_publish = dg.AssetSelection.assets(
 ) | dg.AssetSelection.groups("publishing")
 recovery = dg.AssetSelection.groups("recovery")
 
-daily_job = dg.define_asset_job(
-    "daily_job",
-    selection=extraction | transform_and_publish,
-    description="Pull every SP-API seller, build the warehouse, publish claim exports.",
-)
 extract_job = dg.define_asset_job(
-    "extract_job", selection=extraction, description="Pull every SP-API seller's reports."
+    EXTRACT_JOB,
+    selection=extraction,
+    partitions_def=SELLER_DAYS,
+    description="Pull one seller's reports through the end of one day (partition seller x day). "
+    "The daily schedule runs it for every seller; build_after_extraction then runs build_job.",
 )
 build_job = dg.define_asset_job(
     "build_job",
     selection=transform_and_publish,
-    description="dbt build over everything landed, then serving copy and claim exports.",
+    description="dbt build over every seller's landed data, then checks, serving copy and "
+    "claim exports per seller.",
 )
 
 ingest_job = dg.define_asset_job(
@@ -70,11 +72,12 @@ defs = dg.Definitions(
         recovery_invoices,
     ],
     asset_checks=[fct_claims_expectations],
-    jobs=[daily_job, extract_job, build_job, ingest_job, weekly_recovery_job],
-    schedules=[build_daily_schedule(daily_job), build_weekly_schedule(weekly_recovery_job)],
+    jobs=[extract_job, build_job, ingest_job, weekly_recovery_job],
+    schedules=[build_daily_schedule(extract_job), build_weekly_schedule(weekly_recovery_job)],
     sensors=[
         run_failure_incidents,
-        build_new_seller_sensor(daily_job),
+        build_new_seller_sensor(extract_job),
+        build_after_extraction_sensor(build_job),
         build_dropbox_sensor(ingest_job),
     ],
     resources={"dbt": dbt_resource(), "reclaim": ReclaimHomeResource()},

@@ -6,6 +6,7 @@ import contextlib
 import sys
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 
 from orchestration.home import REPO_ROOT, ReclaimHome
 
@@ -29,6 +30,9 @@ def run_job(
     log_level: str = "WARNING",
     verbose: bool = False,
     asset_selection: list | None = None,
+    partition_key: str | None = None,
+    tags: dict[str, str] | None = None,
+    capture_stdout: bool = True,
 ) -> RunOutcome:
     home.activate()
     import dagster as dg
@@ -53,13 +57,15 @@ def run_job(
     logs.mkdir(parents=True, exist_ok=True)
     log_path = logs / f"{datetime.now(UTC):%Y%m%dT%H%M%S}-{job_name}.log"
     with open(log_path, "a", encoding="utf-8") as fh:
-        target = sys.stdout if verbose else fh
-        with contextlib.redirect_stdout(target):
+        target = fh if capture_stdout and not verbose else sys.stdout
+        with contextlib.redirect_stdout(target) if capture_stdout else contextlib.nullcontext():
             result = job.execute_in_process(
                 run_config=run_config,
                 instance=instance,
                 raise_on_error=False,
                 asset_selection=asset_selection,
+                partition_key=partition_key,
+                tags=tags,
             )
     failures = []
     for event in result.all_events:
@@ -68,9 +74,106 @@ def run_job(
             msg = err.message.strip() if err else "unknown error"
             failures.append(f"{event.step_key}: {msg}")
     outcome = RunOutcome(result.run_id, result.success, failures, str(log_path))
+    if log_path.exists() and log_path.stat().st_size == 0:
+        log_path.unlink()  # nothing was printed (extraction runs): Dagster's own log is the log
     if not result.success:
         detail = "\n".join(f"  - {f}" for f in failures) or "  (no step failure recorded)"
-        raise PipelineFailed(
-            f"Dagster run {result.run_id} of {job_name} failed:\n{detail}\ndbt output: {log_path}"
-        )
+        where = f"\ndbt output: {log_path}" if log_path.exists() else ""
+        what = f"{job_name} ({partition_key})" if partition_key else job_name
+        raise PipelineFailed(f"Dagster run {result.run_id} of {what} failed:\n{detail}{where}")
     return outcome
+
+
+# Sellers pulled at once by `run_extraction` (each is one Dagster run of extract_job, in its own
+# process: Dagster's in-process execution is not thread-safe). Amazon's limits are per seller, so
+# sellers in parallel cost no rate; the machine's cores do.
+EXTRACT_PARALLEL_ENV = "RECLAIM_EXTRACT_PARALLEL"
+
+
+@dataclass
+class PartitionRun:
+    """One run of a partitioned job: what a schedule's or sensor's RunRequest carries."""
+
+    partition_key: str
+    tags: dict[str, str]
+    ops_config: dict | None = None
+
+
+def _run_partition(root: str, job_name: str, run: PartitionRun, asset_selection):
+    try:
+        return run_job(
+            ReclaimHome(Path(root)),
+            job_name,
+            run.ops_config,
+            asset_selection=asset_selection,
+            partition_key=run.partition_key,
+            tags=run.tags,
+            capture_stdout=False,
+        )
+    except PipelineFailed as exc:
+        return exc
+
+
+def run_partitions(
+    home: ReclaimHome,
+    job_name: str,
+    runs: list[PartitionRun],
+    *,
+    asset_selection: list | None = None,
+    parallel: int | None = None,
+) -> list[RunOutcome]:
+    """Execute each run (one partition each), up to `parallel` at once in worker processes, as
+    the run queue admits the daily schedule's runs. Every run is attempted; if any failed,
+    PipelineFailed names each failure after the others finished."""
+    import multiprocessing
+    import os
+    from concurrent.futures import ProcessPoolExecutor
+
+    home.activate()
+    workers = max(1, min(parallel or int(os.environ.get(EXTRACT_PARALLEL_ENV, "4")), len(runs)))
+    args = [(str(home.root), job_name, r, asset_selection) for r in runs]
+    if workers == 1:
+        results = [_run_partition(*a) for a in args]
+    else:
+        # spawn: a clean interpreter per worker (no inherited locks or open storage handles)
+        context = multiprocessing.get_context("spawn")
+        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+            results = list(pool.map(_run_partition, *zip(*args, strict=True)))
+    failed = [str(r) for r in results if isinstance(r, PipelineFailed)]
+    if failed:
+        raise PipelineFailed("\n".join(failed))
+    return results
+
+
+def run_extraction(
+    home: ReclaimHome,
+    seller_ids: list[str],
+    day,
+    ops_config: dict | None = None,
+    *,
+    asset_selection: list | None = None,
+    parallel: int | None = None,
+    extra_tags: dict[str, str] | None = None,
+) -> list[RunOutcome]:
+    """One extract_job run per seller for partition (day, seller), sellers in parallel, as the
+    daily schedule launches them; the sellers are added to the partitions first."""
+    home.activate()
+    import dagster as dg
+
+    from orchestration.assets.extraction import SELLERS, seller_day_key, seller_day_tags
+
+    instance = dg.DagsterInstance.from_config(str(REPO_ROOT))
+    missing = [s for s in seller_ids if not instance.has_dynamic_partition(SELLERS.name, s)]
+    if missing:
+        instance.add_dynamic_partitions(SELLERS.name, missing)
+    runs = [
+        PartitionRun(
+            str(seller_day_key(s, day)),
+            {**seller_day_tags(s, day), **(extra_tags or {})},
+            ops_config,
+        )
+        for s in seller_ids
+    ]
+    return run_partitions(
+        home, "extract_job", runs, asset_selection=asset_selection, parallel=parallel
+    )

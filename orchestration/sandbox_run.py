@@ -1,6 +1,7 @@
 """The built-in sandbox, end to end: generate sellers, serve them through the local SP-API
-emulator, run the daily job against it (extraction over HTTP with python-amazon-sp-api, dbt
-build, serving copy, exports), and compare the claims with the simulator's ground truth."""
+emulator, run the day against it as the daily schedule and build sensor do (each seller's
+extraction partition over HTTP with python-amazon-sp-api, sellers in parallel; then one build:
+dbt, checks, serving copy, exports), and compare the claims with the simulator's ground truth."""
 
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ from extractors.spapi.extract import SNAPSHOT_DAYS
 from orchestration.assets.extraction import EXTRACTED_REPORTS
 from orchestration.evaluation import evaluate, load_detected, load_truth
 from orchestration.home import ReclaimHome
-from orchestration.runner import run_job
+from orchestration.runner import run_extraction, run_job
 from orchestration.sellers import (
     SANDBOX_ENDPOINT_ENV,
     SANDBOX_TOKEN_URL_ENV,
@@ -107,14 +108,10 @@ def run_sandbox(
     start = min(scenario.start.replace(day=1), scenario.start - timedelta(days=2))
     end = as_of_day + timedelta(days=1)
     extraction = {
-        "config": {
-            "start_date": start.isoformat(),
-            "end_date": end.isoformat(),
-            "poll_interval_seconds": poll_interval_s,
-        }
+        "config": {"start_date": start.isoformat(), "poll_interval_seconds": poll_interval_s}
     }
     # Snapshot reports (fee preview) are pulled as the daily run plans them: the last days only.
-    snapshot = {"config": {"end_date": end.isoformat(), "poll_interval_seconds": poll_interval_s}}
+    snapshot = {"config": {"poll_interval_seconds": poll_interval_s}}
     # Settlement reports are listed by creation time (getReports), over HTTP like a real
     # seller's: Amazon publishes the settlement closing at the end of as_of a day or so later,
     # so they are listed up to the day after that.
@@ -126,25 +123,30 @@ def run_sandbox(
         os.environ[SANDBOX_ENDPOINT_ENV] = emulator.endpoint
         os.environ[SANDBOX_TOKEN_URL_ENV] = emulator.token_url
         try:
-            run_job(
+            # As the daily schedule runs it: partition (as_of, seller) of every seller, sellers
+            # in parallel; then one build over all of them.
+            run_extraction(
                 home,
-                "daily_job",
+                [sid for sid, _ in run.sellers],
+                as_of_day,
                 {
-                    **{
-                        f"amazon__{spec.source}": snapshot
-                        if spec.source in SNAPSHOT_DAYS
-                        else settlements
-                        if spec.source == SETTLEMENTS.source
-                        else extraction
-                        for spec in EXTRACTED_REPORTS
-                    },
-                    "reclaim_dbt_assets": {"config": {"as_of": as_of}},
+                    f"amazon__{spec.source}": snapshot
+                    if spec.source in SNAPSHOT_DAYS
+                    else settlements
+                    if spec.source == SETTLEMENTS.source
+                    else extraction
+                    for spec in EXTRACTED_REPORTS
                 },
-                verbose=verbose,
             )
         finally:
             os.environ.pop(SANDBOX_ENDPOINT_ENV, None)
             os.environ.pop(SANDBOX_TOKEN_URL_ENV, None)
+    run_job(
+        home,
+        "build_job",
+        {"reclaim_dbt_assets": {"config": {"as_of": as_of}}},
+        verbose=verbose,
+    )
 
     # Each seller's weekly recovery report and invoice, as the Monday schedule writes them,
     # from what this run just published (the warehouse is not rebuilt for them).

@@ -2,32 +2,58 @@
 
 import json
 import os
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import dagster as dg
 
-from orchestration.assets.extraction import EXTRACTED_REPORTS
+from orchestration.assets.extraction import (
+    DAY_TAG,
+    EXTRACTED_REPORTS,
+    SELLERS,
+    seller_day_key,
+    seller_day_tags,
+)
 from orchestration.home import ReclaimHome
+
+EXTRACT_JOB = "extract_job"
+ONBOARDING_KINDS = ("sp-api", "sandbox")
+# How many recent extraction runs the build sensor looks at (a few days of a large agency).
+BUILD_SENSOR_LOOKBACK_RUNS = 2000
 
 # Daily pull + build, 06:00 UTC by default; RECLAIM_DAILY_CRON overrides (a cron expression in
 # UTC), read when the code location loads.
 DAILY_CRON = os.environ.get("RECLAIM_DAILY_CRON", "0 6 * * *")
 
 
-def daily_run_config(day: datetime) -> dict:
-    """The daily job's run config for a run scheduled on `day` (UTC): claims are evaluated as of
-    that day; each report is pulled up to (not including) that day with its trailing look-back,
-    so late changes (ledger reconciliation, back-posted returns) are picked up."""
-    as_of = day.date().isoformat()
+def extraction_day(run_day: datetime | date) -> date:
+    """The extraction partition a run on `run_day` materialises: the last whole UTC day."""
+    d = run_day.date() if isinstance(run_day, datetime) else run_day
+    return d - timedelta(days=1)
+
+
+def daily_run_config(poll_interval_seconds: float | None = None) -> dict:
+    """The run config of one seller's daily extraction run. Each report is pulled up to the end
+    of the partition's day with its trailing look-back (ledger reconciliation, back-posted
+    returns change after the fact); the range is planned from the seller's cursor."""
+    config = (
+        {} if poll_interval_seconds is None else {"poll_interval_seconds": poll_interval_seconds}
+    )
     return {
-        "ops": {
-            **{
-                f"amazon__{spec.source}": {"config": {"end_date": as_of}}
-                for spec in EXTRACTED_REPORTS
-            },
-            "reclaim_dbt_assets": {"config": {"as_of": as_of}},
-        }
+        "ops": {f"amazon__{spec.source}": {"config": dict(config)} for spec in EXTRACTED_REPORTS}
     }
+
+
+def build_run_config(as_of: date) -> dict:
+    """The build job's run config: claims evaluated as of `as_of`."""
+    return {"ops": {"reclaim_dbt_assets": {"config": {"as_of": as_of.isoformat()}}}}
+
+
+def registered_sp_api_sellers(home: ReclaimHome) -> list[str]:
+    from orchestration.sellers import SellerRegistry
+
+    return sorted(
+        s.seller_id for s in SellerRegistry(home.state).load() if s.kind in ONBOARDING_KINDS
+    )
 
 
 def build_daily_schedule(job) -> dg.ScheduleDefinition:
@@ -36,18 +62,74 @@ def build_daily_schedule(job) -> dg.ScheduleDefinition:
         cron_schedule=DAILY_CRON,
         execution_timezone="UTC",
         name="daily_schedule",
-        description="Pull every SP-API seller, build, check and publish, once a day "
+        description="Once a day, yesterday's extraction partition of every SP-API seller: one run "
+        "per seller (sellers in parallel, one run per seller at a time); when they have all "
+        "finished, the build_after_extraction sensor builds, checks and publishes "
         f"({DAILY_CRON} UTC; RECLAIM_DAILY_CRON changes it).",
     )
-    def _daily(context: dg.ScheduleEvaluationContext) -> dg.RunRequest:
-        day = context.scheduled_execution_time or datetime.now(UTC)
-        return dg.RunRequest(
-            run_key=f"daily-{day.date().isoformat()}",
-            run_config=daily_run_config(day.astimezone(UTC)),
-            tags={"reclaim/as_of": day.date().isoformat()},
+    def _daily(context: dg.ScheduleEvaluationContext):
+        home = ReclaimHome.from_env()
+        day = extraction_day(
+            (context.scheduled_execution_time or datetime.now(UTC)).astimezone(UTC)
         )
+        try:
+            registered = registered_sp_api_sellers(home)
+        except ValueError as exc:
+            return dg.SkipReason(f"seller registry unreadable: {exc}")
+        # A seller not yet a partition is onboarded (and added) by new_seller_backfill first.
+        known = set(context.instance.get_dynamic_partitions(SELLERS.name))
+        sellers = [s for s in registered if s in known]
+        if not sellers:
+            return dg.SkipReason("no SP-API seller registered and onboarded")
+        return [
+            dg.RunRequest(
+                run_key=f"daily-{day.isoformat()}-{seller_id}",
+                partition_key=seller_day_key(seller_id, day),
+                run_config=daily_run_config(),
+                tags=seller_day_tags(seller_id, day),
+            )
+            for seller_id in sellers
+        ]
 
     return _daily
+
+
+def build_after_extraction_sensor(job) -> dg.SensorDefinition:
+    @dg.sensor(
+        job=job,
+        name="build_after_extraction",
+        minimum_interval_seconds=60,
+        description="When every extraction run of a day (the daily runs, an onboarding) has "
+        "finished and at least one succeeded, one build over all sellers' data: dbt build as "
+        "of the day after, checks, serving copy and claim exports. Again when more of that "
+        "day's runs succeed later (a seller onboarded or retried).",
+    )
+    def _after(context: dg.SensorEvaluationContext):
+        runs = context.instance.get_runs(
+            filters=dg.RunsFilter(job_name=EXTRACT_JOB), limit=BUILD_SENSOR_LOOKBACK_RUNS
+        )
+        by_day: dict[str, list] = {}
+        for run in runs:
+            if DAY_TAG in run.tags:
+                by_day.setdefault(run.tags[DAY_TAG], []).append(run)
+        requests = []
+        for day, day_runs in sorted(by_day.items()):
+            if any(not r.is_finished for r in day_runs):
+                continue  # wait for the day's last seller
+            ok = sorted(r.run_id for r in day_runs if r.is_success)
+            if not ok:
+                continue  # every seller failed: incidents say why; nothing new to build
+            as_of = date.fromisoformat(day) + timedelta(days=1)
+            requests.append(
+                dg.RunRequest(
+                    run_key=f"build-{day}-{len(ok)}",
+                    run_config=build_run_config(as_of),
+                    tags={"reclaim/as_of": as_of.isoformat(), DAY_TAG: day},
+                )
+            )
+        return requests or dg.SkipReason("no day whose extraction runs have all finished")
+
+    return _after
 
 
 # Weekly recovery summary and invoices, Mondays 07:00 UTC by default (after the daily pull);
@@ -127,53 +209,49 @@ def run_failure_incidents(context: dg.RunFailureSensorContext) -> None:
 
 # -- sensors: a newly registered seller, files dropped for a seller ----------------------------
 
-ONBOARDING_KINDS = ("sp-api", "sandbox")
-
-
-def onboarding_run_config(seller_id: str) -> dict:
-    """Extraction of one seller with its cursor planning the range: on first contact that is the
-    18-month backfill of every source. The build that follows covers every seller."""
-    return {
-        "ops": {
-            f"amazon__{spec.source}": {"config": {"sellers": [seller_id]}}
-            for spec in EXTRACTED_REPORTS
-        }
-    }
-
 
 def build_new_seller_sensor(job) -> dg.SensorDefinition:
     @dg.sensor(
         job=job,
         name="new_seller_backfill",
         minimum_interval_seconds=60,
-        description="A seller registered in state/sellers.json with SP-API access and nothing "
-        "pulled yet starts its onboarding: an 18-month backfill of every report, then the "
-        "build. Once per seller (run key onboard-<seller_id>).",
+        description="A seller registered in state/sellers.json with SP-API access becomes a "
+        "partition of the extraction assets; if nothing was pulled for it yet, its onboarding "
+        "starts: yesterday's partition, whose cursor-planned range is the 18-month backfill of "
+        "every report (then build_after_extraction builds). Once per seller (run key "
+        "onboard-<seller_id>).",
     )
     def _new_sellers(context: dg.SensorEvaluationContext):
         from extractors.spapi.extract import CursorStore
-        from orchestration.sellers import SellerRegistry
 
         home = ReclaimHome.from_env()
         cursors = CursorStore(home.root)
         try:
-            sellers = SellerRegistry(home.state).load()
+            registered = registered_sp_api_sellers(home)
         except ValueError as exc:  # a broken registry: say so, request nothing
             return dg.SkipReason(f"seller registry unreadable: {exc}")
-        requests = []
-        for seller in sellers:
-            if seller.kind not in ONBOARDING_KINDS:
-                continue
-            if (cursors.root / seller.seller_id).exists():
-                continue  # pulled before (by the schedule, the CLI or an earlier onboarding)
-            requests.append(
-                dg.RunRequest(
-                    run_key=f"onboard-{seller.seller_id}",
-                    run_config=onboarding_run_config(seller.seller_id),
-                    tags={"reclaim/seller": seller.seller_id, "reclaim/onboarding": "true"},
-                )
+        known = set(context.instance.get_dynamic_partitions(SELLERS.name))
+        new_partitions = [s for s in registered if s not in known]
+        day = extraction_day(datetime.now(UTC))
+        requests = [
+            dg.RunRequest(
+                run_key=f"onboard-{seller_id}",
+                partition_key=seller_day_key(seller_id, day),
+                run_config=daily_run_config(),
+                tags={**seller_day_tags(seller_id, day), "reclaim/onboarding": "true"},
             )
-        return requests or dg.SkipReason("no newly registered SP-API seller")
+            for seller_id in registered
+            # pulled before (by the schedule, the CLI or an earlier onboarding): not new
+            if not (cursors.root / seller_id).exists()
+        ]
+        if not requests and not new_partitions:
+            return dg.SkipReason("no newly registered SP-API seller")
+        return dg.SensorResult(
+            run_requests=requests,
+            dynamic_partitions_requests=[SELLERS.build_add_request(new_partitions)]
+            if new_partitions
+            else [],
+        )
 
     return _new_sellers
 

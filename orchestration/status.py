@@ -106,6 +106,8 @@ def _recent_runs(limit: int) -> list[dict]:
                 "status": run.status.value,
                 "started": datetime.fromtimestamp(start, UTC).strftime("%Y-%m-%d %H:%M"),
                 "seconds": round(end - start) if end and start else None,
+                # extraction runs: "<day>|<seller>"
+                "partition": run.tags.get("dagster/partition"),
             }
         )
     return out
@@ -120,7 +122,10 @@ def format_status(st: Status) -> str:
             lines.append(f"  {r['error']}")
             continue
         secs = f"{r['seconds']}s" if r["seconds"] is not None else "running"
-        lines.append(f"  {r['started']}  {r['job']:<20} {r['status']:<10} {secs:>8}  {r['run_id']}")
+        part = f"  {r['partition']}" if r.get("partition") else ""
+        lines.append(
+            f"  {r['started']}  {r['job']:<20} {r['status']:<10} {secs:>8}  {r['run_id']}{part}"
+        )
     if st.incidents:
         last = st.last_incident or {}
         lines.append(

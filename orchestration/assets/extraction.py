@@ -1,10 +1,13 @@
-"""Extraction assets: one per Amazon source, pulled for every SP-API-connected seller in the
-registry (sandbox sellers through the local emulator) and landed as typed Parquet. Most sources
-are SP-API reports (createReport, poll, download); FBA Inbound v0 shipments are read page by page
+"""Extraction assets: one per Amazon source, partitioned by seller (a dynamic partition per
+SP-API-connected seller of the registry; sandbox sellers pull through the local emulator) and by
+day, and landed as typed Parquet. Partition (day D, seller S) is S's data pulled through the end
+of D: the daily schedule materialises yesterday's partition of every seller, one run per seller,
+so sellers are pulled in parallel and one seller's failure stays that seller's. Most sources are
+SP-API reports (createReport, poll, download); FBA Inbound v0 shipments are read page by page
 from their own API (extractors.spapi.api_extract) through the same asset shape."""
 
 from collections.abc import Callable
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 
 import dagster as dg
 from pydantic import Field
@@ -30,6 +33,26 @@ from extractors.spapi.reports import TRANSIENT, ReportStillRunning
 from orchestration.resources import ReclaimHomeResource
 from orchestration.sellers import SellerRegistry
 
+# Sellers are added to this partition dimension from the seller registry (the
+# new_seller_backfill sensor, the CLI); days are UTC calendar days, the last one yesterday.
+SELLERS = dg.DynamicPartitionsDefinition(name="sellers")
+DAYS = dg.DailyPartitionsDefinition(start_date="2024-01-01", timezone="UTC")
+SELLER_DAYS = dg.MultiPartitionsDefinition({"day": DAYS, "seller": SELLERS})
+SELLER_TAG = "reclaim/seller"
+DAY_TAG = "reclaim/day"
+
+
+def seller_day_key(seller_id: str, day: date | str) -> dg.MultiPartitionKey:
+    """The extraction partition of `seller_id`'s data through the end of `day`."""
+    return dg.MultiPartitionKey({"day": str(day), "seller": seller_id})
+
+
+def seller_day_tags(seller_id: str, day: date | str) -> dict[str, str]:
+    """Tags of an extraction run: dagster.yaml admits one run per seller at a time (so a seller's
+    daily pull and its backfill never race for its rate limits), and the build sensor groups the
+    runs of one day by them."""
+    return {SELLER_TAG: seller_id, DAY_TAG: str(day)}
+
 
 class ExtractionConfig(dg.Config):
     start_date: str | None = Field(
@@ -40,7 +63,8 @@ class ExtractionConfig(dg.Config):
     )
     end_date: str | None = Field(
         default=None,
-        description="Day after the last day to pull (YYYY-MM-DD). Default: today (UTC).",
+        description="Day after the last day to pull (YYYY-MM-DD). Default: the day after the "
+        "partition's day.",
     )
     lookback_days: int | None = Field(
         default=None,
@@ -50,14 +74,10 @@ class ExtractionConfig(dg.Config):
     poll_interval_seconds: float = Field(
         default=15.0, description="getReport polling pace (report sources only)."
     )
-    sellers: list[str] = Field(
-        default=[],
-        description="Only these seller ids (an onboarding backfill); default every SP-API seller.",
-    )
 
-    def window(self) -> tuple[date | None, date]:
-        """(start, end): start None lets each seller's cursor plan the range up to `end`."""
-        end = date.fromisoformat(self.end_date) if self.end_date else datetime.now(UTC).date()
+    def window(self, day: date) -> tuple[date | None, date]:
+        """(start, end): start None lets the seller's cursor plan the range up to `end`."""
+        end = date.fromisoformat(self.end_date) if self.end_date else day + timedelta(days=1)
         if not self.start_date:
             return None, end
         start = date.fromisoformat(self.start_date)
@@ -112,57 +132,48 @@ def _extract(
     reclaim: ReclaimHomeResource,
 ) -> dg.MaterializeResult:
     home = reclaim.home()
-    start, end = config.window()
-    sellers = [s for s in SellerRegistry(home.state).load() if s.kind in ("sp-api", "sandbox")]
-    if config.sellers:
-        unknown = set(config.sellers) - {s.seller_id for s in sellers}
-        if unknown:
-            raise dg.Failure(
-                f"not SP-API sellers in the registry: {', '.join(sorted(unknown))}",
-                allow_retries=False,
-            )
-        sellers = [s for s in sellers if s.seller_id in config.sellers]
+    keys = context.partition_key.keys_by_dimension
+    seller_id, day = keys["seller"], date.fromisoformat(keys["day"])
+    start, end = config.window(day)
+    seller = SellerRegistry(home.state).get(seller_id)
+    if seller is None or seller.kind not in ("sp-api", "sandbox"):
+        raise dg.Failure(
+            f"{seller_id} is not an SP-API seller in the registry "
+            f"({home.state / 'sellers.json'}): "
+            + ("not registered" if seller is None else f"kind '{seller.kind}'"),
+            allow_retries=False,
+        )
     what = spec.report_type or spec.source
-    rows = quarantined = reports = cancelled = pages = 0
-    per_seller: dict[str, int] = {}
+    try:
+        outcomes = _pull(home, seller, spec, start, end, config)
+    except TRANSIENT_FAILURES:
+        raise  # Amazon or the network, past our own retry budget: the run retries later
+    except Exception as exc:
+        # A report Amazon ended FATAL, a document that cannot be read, missing credentials:
+        # retrying the run would not change the answer.
+        raise dg.Failure(
+            description=f"{seller_id} {what}: {exc}",
+            allow_retries=isinstance(exc, ReportStillRunning),
+        ) from exc
+    rows = quarantined = cancelled = pages = 0
     how: dict[str, int] = {}
-    ranges: dict[str, str] = {}
-    for seller in sellers:
-        try:
-            outcomes = _pull(home, seller, spec, start, end, config)
-        except TRANSIENT_FAILURES:
-            raise  # Amazon or the network, past our own retry budget: the run retries later
-        except Exception as exc:
-            # A report Amazon ended FATAL, a document that cannot be read, missing credentials:
-            # retrying the run would not change the answer.
-            raise dg.Failure(
-                description=f"{seller.seller_id} {what}: {exc}",
-                allow_retries=isinstance(exc, ReportStillRunning),
-            ) from exc
-        for o in outcomes:
-            reports += 1
-            # API windows have no report: counted as "api", with their pages.
-            how[getattr(o, "how", "api")] = how.get(getattr(o, "how", "api"), 0) + 1
-            pages += getattr(o, "pages", 0)
-            ranges[seller.seller_id] = f"{outcomes[0].start}..{o.end}"
-            if o.result is None:
-                cancelled += 1
-                context.log.info(
-                    f"{seller.seller_id} {what} {o.start}..{o.end}: {o.status} (no data)"
-                )
-                continue
-            rows += o.result.rows_loaded
-            quarantined += o.result.rows_quarantined
-            per_seller[seller.seller_id] = (
-                per_seller.get(seller.seller_id, 0) + o.result.rows_loaded
+    for o in outcomes:
+        # API windows have no report: counted as "api", with their pages.
+        how[getattr(o, "how", "api")] = how.get(getattr(o, "how", "api"), 0) + 1
+        pages += getattr(o, "pages", 0)
+        if o.result is None:
+            cancelled += 1
+            context.log.info(f"{seller_id} {what} {o.start}..{o.end}: {o.status} (no data)")
+            continue
+        rows += o.result.rows_loaded
+        quarantined += o.result.rows_quarantined
+        for w in o.result.warnings:
+            context.log.warning(w)
+        if o.result.columns_not_stored:
+            context.log.info(
+                f"{seller_id} {what} {o.start}..{o.end}: "
+                f"{len(o.result.columns_not_stored)} buyer-data column(s) not stored"
             )
-            for w in o.result.warnings:
-                context.log.warning(w)
-            if o.result.columns_not_stored:
-                context.log.info(
-                    f"{seller.seller_id} {what} {o.start}..{o.end}: "
-                    f"{len(o.result.columns_not_stored)} buyer-data column(s) not stored"
-                )
     if quarantined:
         context.log.warning(
             f"{quarantined} row(s) quarantined; see landing/quarantine/{spec.source}"
@@ -183,15 +194,14 @@ def _extract(
             )
         ],
         metadata={
-            "window": f"{start}..{end}" if start else "planned per seller (cursor)",
-            "ranges_by_seller": dg.MetadataValue.json(ranges),
+            "seller": seller_id,
+            "window": f"{start}..{end}" if start else f"planned from the cursor, up to {end}",
+            "pulled": f"{outcomes[0].start}..{outcomes[-1].end}" if outcomes else "nothing due",
             "reports_created_resumed_reused": dg.MetadataValue.json(how),
-            "sellers": len(sellers),
-            "reports": reports,
+            "reports": len(outcomes),
             "reports_without_data": cancelled,
             "rows_loaded": rows,
             "rows_quarantined": quarantined,
-            "rows_by_seller": dg.MetadataValue.json(per_seller),
             **({"api_pages": pages} if spec.source in API_EXTRACTORS else {}),
         },
     )
@@ -203,7 +213,8 @@ def _report_asset(spec: DocumentSpec) -> dg.AssetsDefinition:
         key_prefix=["amazon"],
         group_name="extraction",
         kinds={"python", "parquet"},
-        description=f"{spec.title}, pulled for every SP-API seller and landed as typed Parquet.",
+        description=f"{spec.title}, pulled per seller and day and landed as typed Parquet.",
+        partitions_def=SELLER_DAYS,
         check_specs=[
             dg.AssetCheckSpec(
                 "no_quarantined_rows",

@@ -40,18 +40,28 @@ def claim_exports(
     home = reclaim.home()
     with duckdb.connect(str(home.serving), read_only=True) as con:
         rows = con.execute(
-            "select seller_id, max(as_of)::varchar, count(*) filter (where status = 'ready'), "
-            "coalesce(sum(amount) filter (where status = 'ready'), 0)::varchar "
-            "from marts.fct_claims group by seller_id order by seller_id"
+            """
+            select seller_id, max(as_of)::varchar,
+                   count(*),
+                   count(*) filter (where status = 'ready'),
+                   coalesce(sum(amount) filter (where status = 'ready'), 0)::varchar,
+                   count(*) filter (where status = 'ready' and deadline <= as_of + interval 7 day),
+                   coalesce(sum(amount) filter (
+                       where status = 'ready' and deadline <= as_of + interval 7 day), 0)::varchar
+            from marts.fct_claims group by seller_id order by seller_id
+            """
         ).fetchall()
     files, summary = {}, {}
-    for seller_id, as_of, ready, value in rows:
+    for seller_id, as_of, found, ready, value, expiring, expiring_value in rows:
         out = home.exports / seller_id / f"claims-ready-{as_of}.csv"
         result = export_claims(home.serving, seller_id, out)
         files[seller_id] = str(result.path)
         summary[seller_id] = {
+            "claims_found": found,
             "ready_claims": ready,
             "ready_value": value,
+            "expiring_within_7_days": expiring,
+            "expiring_value": expiring_value,
             "exported": result.rows,
             "case_batches": result.batches,
             "held_back": result.held_back,

@@ -60,3 +60,23 @@ def two_seller_home(tmp_path, monkeypatch):
         monkeypatch.setenv(SANDBOX_TOKEN_URL_ENV, emu.token_url)
         yield home, manifest, emu
     token_module.cache.clear()
+
+
+def materialize_seller_day(assets, home, seller_id, day, ops_config, **kwargs):
+    """Materialise extraction `assets` for partition (day, seller) as a run of extract_job would,
+    on an ephemeral instance that knows the seller."""
+    import dagster as dg
+
+    from orchestration.assets.extraction import SELLERS, seller_day_key
+    from orchestration.resources import ReclaimHomeResource
+
+    instance = dg.DagsterInstance.ephemeral()
+    instance.add_dynamic_partitions(SELLERS.name, [seller_id])
+    return dg.materialize(
+        assets,
+        instance=instance,
+        partition_key=seller_day_key(seller_id, day),
+        resources={"reclaim": ReclaimHomeResource(root=str(home.root))},
+        run_config={"ops": ops_config},
+        **kwargs,
+    )

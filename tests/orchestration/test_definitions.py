@@ -24,7 +24,7 @@ def test_definitions_load_with_every_layer():
     # dbt sources map onto the extraction assets: the graph is connected end to end
     deps = repo.asset_graph.get(dg.AssetKey(["staging", "stg_amazon__ledger_events"])).parent_keys
     assert dg.AssetKey(["amazon", "ledger_detail"]) in deps
-    assert {j.name for j in repo.get_all_jobs()} >= {"daily_job", "extract_job", "build_job"}
+    assert {j.name for j in repo.get_all_jobs()} >= {"extract_job", "build_job"}
     # dbt tests become asset checks
     checks = {c.name for c in repo.asset_graph.asset_check_keys}
     assert any("unique_fct_claims_claim_id" in c for c in checks)

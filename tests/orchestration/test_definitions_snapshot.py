@@ -1,4 +1,5 @@
-"""A snapshot of what the code location defines: asset keys, checks, jobs, schedules, sensors.
+"""A snapshot of what the code location defines: asset keys, checks, jobs, schedules, sensors
+and the partitions of each partitioned asset.
 
 An accidental change (a renamed model, a dropped check, a schedule that moved) fails here and
 shows up in review. After an intended change, regenerate the snapshot:
@@ -36,7 +37,27 @@ def _describe() -> dict:
             f"{s.name} {s.cron_schedule} {s.execution_timezone}" for s in repo.schedule_defs
         ),
         "sensors": sorted(s.name for s in repo.sensor_defs),
+        "partitions": {
+            k.to_user_string(): _partitions(graph.get(k).partitions_def)
+            for k in sorted(graph.get_all_asset_keys())
+            if graph.get(k).partitions_def is not None
+        },
     }
+
+
+def _partitions(pd) -> str:
+    """A partitions definition in words: dimensions, their kind, name or schedule and start."""
+    import dagster as dg
+
+    if isinstance(pd, dg.MultiPartitionsDefinition):
+        return " x ".join(f"{d.name}: {_partitions(d.partitions_def)}" for d in pd.partitions_defs)
+    if isinstance(pd, dg.DynamicPartitionsDefinition):
+        return f"dynamic '{pd.name}'"
+    if isinstance(pd, dg.TimeWindowPartitionsDefinition):
+        return (
+            f"{pd.cron_schedule} {pd.timezone} from {pd.start.date()} (end offset {pd.end_offset})"
+        )
+    return type(pd).__name__
 
 
 def test_definitions_match_the_snapshot():

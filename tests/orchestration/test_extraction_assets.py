@@ -4,21 +4,26 @@ given, and a report Amazon ends FATAL fails the step with Amazon's reason and is
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import dagster as dg
 
 from extractors.spapi.extract import CursorStore
 from orchestration.assets.extraction import report_assets
 from orchestration.home import ReclaimHome
-from orchestration.resources import ReclaimHomeResource
+from tests.orchestration.conftest import materialize_seller_day
 
 LEDGER = next(a for a in report_assets if a.key == dg.AssetKey(["amazon", "ledger_detail"]))
 
 
-def _materialize(home: ReclaimHome, config: dict):
-    return dg.materialize(
+def _materialize(home: ReclaimHome, manifest, config: dict):
+    """The seller's partition for the day before as_of: pulled through the end of that day."""
+    return materialize_seller_day(
         [LEDGER],
-        resources={"reclaim": ReclaimHomeResource(root=str(home.root))},
-        run_config={"ops": {"amazon__ledger_detail": {"config": config}}},
+        home,
+        manifest.sellers[0].seller_id,
+        manifest.scenario.as_of - timedelta(days=1),
+        {"amazon__ledger_detail": {"config": config}},
         raise_on_error=False,
     )
 
@@ -26,13 +31,14 @@ def _materialize(home: ReclaimHome, config: dict):
 def test_cursor_planned_pull_reports_its_quarantine_check(sandbox_home):
     home, manifest, _ = sandbox_home
     as_of = manifest.scenario.as_of.isoformat()
-    result = _materialize(home, {"end_date": as_of, "poll_interval_seconds": 0})
+    result = _materialize(home, manifest, {"poll_interval_seconds": 0})
     assert result.success
     [check] = result.get_asset_check_evaluations()
     assert check.check_name == "no_quarantined_rows" and check.passed
     meta = result.asset_materializations_for_node("amazon__ledger_detail")[0].metadata
     assert meta["rows_loaded"].value > 0
-    assert meta["window"].value == "planned per seller (cursor)"
+    assert meta["window"].value == f"planned from the cursor, up to {as_of}"
+    assert meta["seller"].value == manifest.sellers[0].seller_id
     cursor = CursorStore(home.root).load(manifest.sellers[0].seller_id, "ledger_detail")
     assert cursor.complete_through.isoformat() == as_of
 
@@ -42,12 +48,7 @@ def test_fatal_report_fails_the_step_with_amazons_reason_and_no_retry(sandbox_ho
     emu.inject("fatal")
     end = manifest.scenario.as_of
     result = _materialize(
-        home,
-        {
-            "start_date": end.replace(day=1).isoformat(),
-            "end_date": end.isoformat(),
-            "poll_interval_seconds": 0,
-        },
+        home, manifest, {"start_date": end.replace(day=1).isoformat(), "poll_interval_seconds": 0}
     )
     assert not result.success
     failures = [e for e in result.all_events if e.is_step_failure]

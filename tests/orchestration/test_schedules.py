@@ -8,23 +8,110 @@ from datetime import UTC, datetime
 import dagster as dg
 
 
-def test_daily_schedule_requests_a_valid_run_for_its_day():
+def test_daily_schedule_requests_one_run_per_onboarded_seller_for_yesterday(tmp_path, monkeypatch):
+    monkeypatch.setenv("RECLAIM_HOME", str(tmp_path))
     from orchestration.definitions import defs
+    from orchestration.sellers import Seller, SellerRegistry
 
     repo = defs.get_repository_def()
     schedule = repo.get_schedule_def("daily_schedule")
     assert schedule.cron_schedule == "0 6 * * *" and schedule.execution_timezone == "UTC"
-    context = dg.build_schedule_context(
-        scheduled_execution_time=datetime(2026, 11, 20, 6, 0, tzinfo=UTC)
+    registry = SellerRegistry(tmp_path / "state")
+    for sid, kind in (("A1ONE", "sp-api"), ("A2TWO", "sandbox"), ("A3FILES", "files")):
+        registry.upsert(Seller(seller_id=sid, kind=kind))
+    registry.upsert(Seller(seller_id="A4NOTYET", kind="sp-api"))
+    with dg.instance_for_test() as instance:
+        # A4NOTYET is registered but not yet a partition: new_seller_backfill onboards it first.
+        instance.add_dynamic_partitions("sellers", ["A1ONE", "A2TWO", "A3FILES"])
+        context = dg.build_schedule_context(
+            instance=instance,
+            scheduled_execution_time=datetime(2026, 11, 20, 6, 0, tzinfo=UTC),
+            repository_def=repo,
+        )
+        requests = schedule.evaluate_tick(context).run_requests
+        job = defs.resolve_job_def("extract_job")
+        for request in requests:
+            # The config is one the job accepts (every op named exists, every field is known).
+            assert dg.validate_run_config(job, request.run_config)
+    by_seller = {r.tags["reclaim/seller"]: r for r in requests}
+    assert sorted(by_seller) == ["A1ONE", "A2TWO"]  # files-only sellers are not pulled
+    one = by_seller["A1ONE"]
+    assert one.run_key == "daily-2026-11-19-A1ONE" and one.tags["reclaim/day"] == "2026-11-19"
+    assert one.partition_key == dg.MultiPartitionKey({"day": "2026-11-19", "seller": "A1ONE"})
+    # the range is the cursor's to plan: nothing pinned in the config
+    assert one.run_config["ops"]["amazon__ledger_detail"]["config"] == {}
+
+
+def _extract_run(instance, seller, day, status):
+    """An extract_job run of `seller`'s partition for `day`, recorded with `status`."""
+    from orchestration.assets.extraction import seller_day_key, seller_day_tags
+
+    run = instance.create_run_for_job(
+        job_def=dg.GraphDefinition(name="extract_job", node_defs=[]).to_job(),
+        run_id=None,
+        tags={
+            **seller_day_tags(seller, day),
+            "dagster/partition": str(seller_day_key(seller, day)),
+        },
+        status=status,
     )
-    [request] = schedule.evaluate_tick(context).run_requests
-    assert request.run_key == "daily-2026-11-20"
-    ops = request.run_config["ops"]
-    assert ops["reclaim_dbt_assets"]["config"]["as_of"] == "2026-11-20"
-    assert ops["amazon__ledger_detail"]["config"]["end_date"] == "2026-11-20"
-    # The config is one the job accepts (every op named exists, every field is known).
-    job = defs.resolve_job_def("daily_job")
-    assert dg.validate_run_config(job, request.run_config)
+    return run
+
+
+def test_build_waits_for_every_seller_of_the_day_then_runs_once(tmp_path, monkeypatch):
+    monkeypatch.setenv("RECLAIM_HOME", str(tmp_path))
+    from orchestration.definitions import defs
+
+    sensor = defs.get_repository_def().get_sensor_def("build_after_extraction")
+    S = dg.DagsterRunStatus
+    with dg.instance_for_test() as instance:
+        _extract_run(instance, "A1ONE", "2026-11-19", S.SUCCESS)
+        running = _extract_run(instance, "A2TWO", "2026-11-19", S.STARTED)
+        result = sensor.evaluate_tick(
+            dg.build_sensor_context(
+                instance_ref=instance.get_ref(), repository_def=defs.get_repository_def()
+            )
+        )
+        assert not result.run_requests  # A2TWO is still pulling
+
+        instance.handle_run_event(
+            running.run_id,
+            dg.DagsterEvent(
+                event_type_value=dg.DagsterEventType.RUN_FAILURE.value,
+                job_name="extract_job",
+                message="failed",
+            ),
+        )
+        [request] = sensor.evaluate_tick(
+            dg.build_sensor_context(
+                instance_ref=instance.get_ref(), repository_def=defs.get_repository_def()
+            )
+        ).run_requests
+        # one build for the day over every seller's data, as of the day after
+        assert request.run_key == "build-2026-11-19-1"
+        assert request.run_config["ops"]["reclaim_dbt_assets"]["config"]["as_of"] == "2026-11-20"
+        assert dg.validate_run_config(defs.resolve_job_def("build_job"), request.run_config)
+
+        # A2TWO's retry succeeds later that day: the build runs again, with its data
+        _extract_run(instance, "A2TWO", "2026-11-19", S.SUCCESS)
+        [again] = sensor.evaluate_tick(
+            dg.build_sensor_context(
+                instance_ref=instance.get_ref(), repository_def=defs.get_repository_def()
+            )
+        ).run_requests
+        assert again.run_key == "build-2026-11-19-2"
+
+        # every run of a day failed: nothing new to build
+        _extract_run(instance, "A1ONE", "2026-11-20", S.FAILURE)
+        keys = [
+            r.run_key
+            for r in sensor.evaluate_tick(
+                dg.build_sensor_context(
+                    instance_ref=instance.get_ref(), repository_def=defs.get_repository_def()
+                )
+            ).run_requests
+        ]
+        assert not any(k.startswith("build-2026-11-20") for k in keys)
 
 
 def test_a_failed_run_writes_an_incident_line(tmp_path, monkeypatch):
@@ -70,24 +157,36 @@ def test_a_newly_registered_seller_starts_its_onboarding_once(tmp_path, monkeypa
     from orchestration.definitions import defs
     from orchestration.sellers import Seller, SellerRegistry
 
-    sensor = defs.get_repository_def().get_sensor_def("new_seller_backfill")
+    repo = defs.get_repository_def()
+    sensor = repo.get_sensor_def("new_seller_backfill")
     registry = SellerRegistry(tmp_path / "state")
     registry.upsert(Seller(seller_id="A1NEWSELLER", kind="sp-api"))
     registry.upsert(Seller(seller_id="A2FILESONLY", kind="files"))
     with dg.instance_for_test() as instance:
-        result = sensor.evaluate_tick(dg.build_sensor_context(instance=instance))
-    [request] = result.run_requests
-    assert request.run_key == "onboard-A1NEWSELLER"
-    assert request.tags["reclaim/seller"] == "A1NEWSELLER"
-    ops = request.run_config["ops"]
-    assert ops["amazon__ledger_detail"]["config"] == {"sellers": ["A1NEWSELLER"]}
-    assert dg.validate_run_config(defs.resolve_job_def("daily_job"), request.run_config)
 
-    # once pulled (a cursor exists), nothing more to onboard
-    (tmp_path / "landing" / "_cursors" / "A1NEWSELLER").mkdir(parents=True)
-    with dg.instance_for_test() as instance:
-        result = sensor.evaluate_tick(dg.build_sensor_context(instance=instance))
-    assert not result.run_requests and "no newly registered" in result.skip_message
+        def tick():
+            context = dg.build_sensor_context(instance_ref=instance.get_ref(), repository_def=repo)
+            return sensor.evaluate_tick(context)
+
+        result = tick()
+        [request] = result.run_requests
+        assert request.run_key == "onboard-A1NEWSELLER"
+        assert request.tags["reclaim/seller"] == "A1NEWSELLER"
+        # the seller becomes a partition of the extraction assets in the same tick
+        [added] = result.dynamic_partitions_requests
+        assert added.partitions_def_name == "sellers"
+        assert list(added.partition_keys) == ["A1NEWSELLER"]
+        assert request.partition_key.keys_by_dimension["seller"] == "A1NEWSELLER"
+        # nothing pinned: the cursor of a seller never pulled plans the 18-month backfill
+        assert request.run_config["ops"]["amazon__ledger_detail"]["config"] == {}
+        assert dg.validate_run_config(defs.resolve_job_def("extract_job"), request.run_config)
+        instance.add_dynamic_partitions("sellers", list(added.partition_keys))  # the daemon's part
+
+        # once pulled (a cursor exists), nothing more to onboard and no partition to add
+        (tmp_path / "landing" / "_cursors" / "A1NEWSELLER").mkdir(parents=True)
+        result = tick()
+        assert not result.run_requests and not result.dynamic_partitions_requests
+        assert "no newly registered" in result.skip_message
 
 
 def test_dropped_files_are_ingested_once_settled(tmp_path, monkeypatch):
@@ -111,7 +210,11 @@ def test_dropped_files_are_ingested_once_settled(tmp_path, monkeypatch):
 
     def tick():
         with dg.instance_for_test() as instance:
-            return sensor.evaluate_tick(dg.build_sensor_context(instance=instance))
+            return sensor.evaluate_tick(
+                dg.build_sensor_context(
+                    instance_ref=instance.get_ref(), repository_def=defs.get_repository_def()
+                )
+            )
 
     assert not tick().run_requests  # still being copied in (modified seconds ago)
     _old(files)

@@ -8,19 +8,21 @@ from datetime import timedelta
 import dagster as dg
 
 from orchestration.assets.extraction import report_assets
-from orchestration.resources import ReclaimHomeResource
+from tests.orchestration.conftest import materialize_seller_day
 
 CREATE = ("POST", "/reports/2021-06-30/reports")
 
 
-def test_settlements_asset_lands_them_for_every_seller(sandbox_home):
+def test_settlements_asset_lands_the_sellers_settlements(sandbox_home):
     home, manifest, emu = sandbox_home
     asset = next(a for a in report_assets if a.key == dg.AssetKey(["amazon", "settlements"]))
     end = manifest.scenario.as_of + timedelta(days=3)
-    result = dg.materialize(
+    result = materialize_seller_day(
         [asset],
-        resources={"reclaim": ReclaimHomeResource(root=str(home.root))},
-        run_config={"ops": {"amazon__settlements": {"config": {"end_date": end.isoformat()}}}},
+        home,
+        manifest.sellers[0].seller_id,
+        manifest.scenario.as_of,
+        {"amazon__settlements": {"config": {"end_date": end.isoformat()}}},
     )
     assert result.success
     meta = result.asset_materializations_for_node("amazon__settlements")[0].metadata

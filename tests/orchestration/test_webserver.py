@@ -139,7 +139,7 @@ def test_make_dev_serves_the_code_location(tmp_path):
         assert location["__typename"] == "RepositoryLocation", location
         [repo] = location["repositories"]
         jobs = {j["name"] for j in repo["jobs"]}
-        assert {"daily_job", "extract_job", "build_job"} <= jobs
+        assert {"extract_job", "build_job"} <= jobs
         keys = {"/".join(a["assetKey"]["path"]) for a in repo["assetNodes"]}
         assert {"amazon/ledger_detail", "marts/fct_claims", "claim_exports"} <= keys
         # Dagster's own storage goes under RECLAIM_HOME, not the repository.
