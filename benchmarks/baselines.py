@@ -12,9 +12,13 @@ from the business rules of the dbt models (not by reading the warehouse):
   unit cost.
 - refund_not_returned: int_refunds -> int_order_returns_netted ->
   int_refund_not_returned_candidates: settlement V2 refund principal lines (FBA only), units
-  reported or principal / charged unit price, netted per (order, SKU) against returned units and
-  reimbursed units (less reversals, returns-report 'Reimbursed' status) after damaged returns;
-  valued at refunded principal per unit; event date = last refund posted date.
+  reported or principal / charged unit price; refunded units capped at the units charged for the
+  order item (settlement Order rows, else all-orders quantity, else fulfilled-shipments quantity
+  shipped; not capped when unknown), so a duplicate refund is never a unit not returned; netted
+  per (order, SKU) against returned units and reimbursed units (less reversals, returns-report
+  'Reimbursed' status) after damaged returns; valued at refunded principal per unit (all
+  refunds); event date = the posted date on which the refunded units reached the units charged
+  when refunds went beyond them, else the last refund posted date.
 - inbound_shortage: int_inbound_shortage_candidates: CLOSED FBA Inbound v0 lines shipped >
   received, overages of the shipment's other SKUs offset in (FNSKU, SKU) order, anchored on the
   shipment's last ledger Receipts date, Lost_Inbound / Damaged_Inbound payments (less reversals)
@@ -501,6 +505,7 @@ settled_items as (
     select
         i.seller_id, i.amazon_order_id, i.sku,
         case when i.has_afn = 1 then true when i.has_mfn = 1 then false end as is_fba,
+        i.charged_units,
         case when i.charged_units > 0
             then cast(i.charged_principal / i.charged_units as decimal(18, 4)) end
             as charged_principal_per_unit
@@ -553,7 +558,8 @@ order_channels as (
         seller_id, amazon_order_id, sku,
         max(case when lower(trim(fulfillment_channel)) = 'amazon' then 1 else 0 end) as is_afn,
         max(case when lower(trim(fulfillment_channel)) = 'merchant' then 1 else 0 end) as is_mfn,
-        sum(item_price) as item_price, sum(quantity) as quantity
+        sum(item_price) as item_price, sum(quantity) as quantity,
+        sum(case when quantity > 0 then quantity end) as ordered_units
     from (
         select * from orders_copies
         qualify rank() over (
@@ -567,6 +573,25 @@ shipped_orders as (
     -- those of any document
     select distinct seller_id, amazon_order_id
     from read_parquet('{fulfilled_shipments}', union_by_name = true, hive_partitioning = false)
+),
+shipments_copies as (
+    select
+        seller_id, amazon_order_id, shipment_id, shipment_item_id, sku,
+        cast(quantity_shipped as bigint) as quantity_shipped, _source_file, _snapshot_at
+    from read_parquet('{fulfilled_shipments}', union_by_name = true, hive_partitioning = false)
+    qualify row_number() over (
+        partition by seller_id, _source_file, _row_number order by _snapshot_at desc) = 1
+),
+shipped_units as (
+    select seller_id, amazon_order_id, sku, sum(quantity_shipped) as units
+    from (
+        select * from shipments_copies
+        qualify rank() over (
+            partition by seller_id, amazon_order_id, shipment_id, shipment_item_id
+            order by _snapshot_at desc, _source_file desc) = 1
+    )
+    where quantity_shipped > 0
+    group by seller_id, amazon_order_id, sku
 ),
 refunds as (
     select
@@ -601,11 +626,62 @@ refunds as (
     )
     where coalesce(is_fba, true) and refunded_principal > 0
 ),
+charged as (
+    -- units charged for the refunded order item: settlement Order rows, else all-orders
+    -- quantity, else fulfilled-shipments quantity shipped; NULL (refunds not capped) when unknown
+    select
+        f.seller_id, f.amazon_order_id, f.sku,
+        case
+            when s.charged_units > 0 then s.charged_units
+            when oc.ordered_units > 0 then oc.ordered_units
+            when su.units > 0 then su.units
+        end as charged_units
+    from (select distinct seller_id, amazon_order_id, sku from refunds) f
+    left join settled_items s
+        on f.seller_id = s.seller_id and f.amazon_order_id = s.amazon_order_id and f.sku = s.sku
+    left join order_channels oc
+        on f.seller_id = oc.seller_id and f.amazon_order_id = oc.amazon_order_id
+        and f.sku = oc.sku
+    left join shipped_units su
+        on f.seller_id = su.seller_id and f.amazon_order_id = su.amazon_order_id
+        and f.sku = su.sku
+),
+refund_days as (
+    -- refunded units up to and including each posted date of the order item
+    select
+        r.seller_id, r.amazon_order_id, r.sku, r.posted_date, c.charged_units,
+        sum(sum(r.refunded_units)) over (
+            partition by r.seller_id, r.amazon_order_id, r.sku order by r.posted_date
+        ) as running_units
+    from refunds r
+    join charged c
+        on r.seller_id = c.seller_id and r.amazon_order_id = c.amazon_order_id and r.sku = c.sku
+    group by r.seller_id, r.amazon_order_id, r.sku, r.posted_date, c.charged_units
+),
+capped_anchor as (
+    -- the posted date on which the refunded units reached the units charged
+    select seller_id, amazon_order_id, sku, min(posted_date) as anchor_date
+    from refund_days
+    where charged_units > 0 and running_units >= charged_units
+    group by seller_id, amazon_order_id, sku
+),
 refunded as (
     select
-        seller_id, amazon_order_id, sku, sum(refunded_units) as refunded_units,
-        sum(refunded_principal) as refunded_principal, max(posted_date) as last_refund_date
-    from refunds group by seller_id, amazon_order_id, sku
+        f.*,
+        case when c.charged_units > 0 and f.refunded_units > c.charged_units
+            then c.charged_units else f.refunded_units end as counted_units,
+        case when c.charged_units > 0 and f.refunded_units > c.charged_units
+            then a.anchor_date else f.last_refund_date end as counted_refund_date
+    from (
+        select
+            seller_id, amazon_order_id, sku, sum(refunded_units) as refunded_units,
+            sum(refunded_principal) as refunded_principal, max(posted_date) as last_refund_date
+        from refunds group by seller_id, amazon_order_id, sku
+    ) f
+    left join charged c
+        on f.seller_id = c.seller_id and f.amazon_order_id = c.amazon_order_id and f.sku = c.sku
+    left join capped_anchor a
+        on f.seller_id = a.seller_id and f.amazon_order_id = a.amazon_order_id and f.sku = a.sku
 ),
 returns_src as (
     select
@@ -683,10 +759,10 @@ reimbursed as (
 ),
 owed as (
     select
-        f.seller_id, f.amazon_order_id, f.sku, f.last_refund_date, f.refunded_units,
+        f.seller_id, f.amazon_order_id, f.sku, f.counted_refund_date, f.refunded_units,
         f.refunded_principal,
         coalesce(r.damaged_units, 0) as damaged_units,
-        greatest(0, f.refunded_units - coalesce(r.returned_units, 0)) as not_returned_units,
+        greatest(0, f.counted_units - coalesce(r.returned_units, 0)) as not_returned_units,
         case
             when coalesce(r.status_reimbursed_units, 0)
                 > coalesce(p.reimbursed_units, 0) - coalesce(p.reversed_units, 0)
@@ -711,11 +787,11 @@ claims as (
     where refunded_units > 0
 )
 select
-    seller_id, amazon_order_id as order_id, sku, last_refund_date as event_date,
+    seller_id, amazon_order_id as order_id, sku, counted_refund_date as event_date,
     cast(open_units as bigint) as quantity,
     cast(round(open_units * unit_value, 2) as decimal(18, 2)) as amount
 from claims
-where open_units > 0 and last_refund_date is not null
+where open_units > 0 and counted_refund_date is not null
 """
 
 
@@ -866,12 +942,14 @@ def refund_not_returned_pandas(home: Path) -> pd.DataFrame:
         afn=_lower(ao.fulfillment_channel) == "amazon",
         mfn=_lower(ao.fulfillment_channel) == "merchant",
         item_price=ao.item_price.map(_q4),
+        ordered=ao.quantity.where(ao.quantity > 0, 0),
     )
     channels = ao.groupby(item, as_index=False).agg(
         is_afn=("afn", "any"),
         is_mfn=("mfn", "any"),
         item_price=("item_price", _dsum),
         quantity=("quantity", "sum"),
+        ordered_units=("ordered", "sum"),
     )
     shipped = _read(parquet / "fulfilled_shipments", ["seller_id", "amazon_order_id"])
     shipped = shipped.dropna().drop_duplicates().assign(shipped=True)
@@ -926,6 +1004,61 @@ def refund_not_returned_pandas(home: Path) -> pd.DataFrame:
         refunded_principal=("refunded_principal", _dsum),
         last_refund_date=("posted", "max"),
     )
+
+    # Refunded units count up to the units charged for the order item: settlement Order rows,
+    # else all-orders quantity, else fulfilled-shipments quantity shipped (latest document per
+    # shipment line); not capped when none is known. The claim is anchored on the posted date on
+    # which the refunds reached the units charged when they went beyond them.
+    fs = _read(
+        parquet / "fulfilled_shipments",
+        [
+            "seller_id",
+            "amazon_order_id",
+            "shipment_id",
+            "shipment_item_id",
+            "sku",
+            "quantity_shipped",
+            "_source_file",
+            "_row_number",
+            "_snapshot_at",
+        ],
+    )
+    fs = _latest_rows(fs, ["seller_id", "amazon_order_id", "shipment_id", "shipment_item_id"])
+    fs = fs[fs.quantity_shipped > 0]
+    shipped_units = fs.groupby(item, as_index=False).quantity_shipped.sum()
+    charged = (
+        refunded[item]
+        .merge(settled[[*item, "charged_units"]], on=item, how="left")
+        .merge(channels[[*item, "ordered_units"]], on=item, how="left")
+        .merge(shipped_units, on=item, how="left")
+    )
+    charged["charged"] = np.where(
+        charged.charged_units > 0,
+        charged.charged_units,
+        np.where(
+            charged.ordered_units > 0,
+            charged.ordered_units,
+            np.where(charged.quantity_shipped > 0, charged.quantity_shipped, np.nan),
+        ),
+    )
+    days = (
+        r.groupby([*item, "posted"], dropna=False, as_index=False)
+        .refunded_units.sum()
+        .sort_values([*item, "posted"], kind="stable", na_position="last")
+    )
+    days["running"] = days.groupby(item, sort=False).refunded_units.cumsum()
+    days = days.merge(charged[[*item, "charged"]], on=item)
+    anchors = (
+        days[(days.charged > 0) & (days.running >= days.charged)]
+        .groupby(item, as_index=False)
+        .agg(anchor_date=("posted", "min"))
+    )
+    refunded = refunded.merge(charged[[*item, "charged"]], on=item, how="left").merge(
+        anchors, on=item, how="left"
+    )
+    capped = (refunded.charged > 0) & (refunded.refunded_units > refunded.charged)
+    refunded["counted_units"] = refunded.charged.where(capped, refunded.refunded_units)
+    refunded["counted_refund_date"] = refunded.anchor_date.where(capped, refunded.last_refund_date)
 
     # int_order_returns_netted: returned, damaged and reimbursed units per (order, SKU)
     rt = _read(
@@ -1009,14 +1142,14 @@ def refund_not_returned_pandas(home: Path) -> pd.DataFrame:
             "reversed": 0,
         }
     )
-    not_returned = (c.refunded_units - c.returned_units).clip(lower=0)
+    not_returned = (c.counted_units - c.returned_units).clip(lower=0)
     net_paid = (c.units - c.reversed).clip(lower=0)
     net_paid = c.status_reimbursed_units.where(
         c.status_reimbursed_units > c.units - c.reversed, net_paid
     )
     credits_left = (net_paid - c.damaged_units).clip(lower=0)
     c["quantity"] = (not_returned - credits_left).clip(lower=0)
-    c = c[(c.quantity > 0) & (c.refunded_units > 0) & c.last_refund_date.notna()]
+    c = c[(c.quantity > 0) & (c.refunded_units > 0) & c.counted_refund_date.notna()]
     unit_value = [
         _dec4(float(p) / u) for p, u in zip(c.refunded_principal, c.refunded_units, strict=True)
     ]
@@ -1025,7 +1158,7 @@ def refund_not_returned_pandas(home: Path) -> pd.DataFrame:
             "seller_id": c.seller_id,
             "order_id": c.amazon_order_id,
             "sku": c.sku,
-            "event_date": c.last_refund_date.dt.date,
+            "event_date": c.counted_refund_date.dt.date,
             "quantity": c.quantity.astype("int64"),
             "amount": [_money(q, v) for q, v in zip(c.quantity, unit_value, strict=True)],
         }

@@ -356,7 +356,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument(
         "--history-months",
         default="12,36",
-        help="history growth: daily build of 1 seller at these months (default 12,36)",
+        help="history growth: daily build of 1 seller at these months (default 12,36; 0: skip)",
     )
     p.add_argument(
         "--skip-pandas-above",
@@ -384,7 +384,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.large and 100 not in scenarios:
             scenarios.append(100)
         months = args.months
-        history = [int(x) for x in args.history_months.split(",") if x.strip()]
+        history = [int(x) for x in args.history_months.split(",") if x.strip() and int(x) > 0]
 
     home = Path(os.environ.get("RECLAIM_HOME", "data")).expanduser().resolve()
     bench = home / "bench"
