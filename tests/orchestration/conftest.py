@@ -70,13 +70,13 @@ def materialize_seller_day(assets, home, seller_id, day, ops_config, **kwargs):
     from orchestration.assets.extraction import SELLERS, seller_day_key
     from orchestration.resources import ReclaimHomeResource
 
-    instance = dg.DagsterInstance.ephemeral()
-    instance.add_dynamic_partitions(SELLERS.name, [seller_id])
-    return dg.materialize(
-        assets,
-        instance=instance,
-        partition_key=seller_day_key(seller_id, day),
-        resources={"reclaim": ReclaimHomeResource(root=str(home.root))},
-        run_config={"ops": ops_config},
-        **kwargs,
-    )
+    with dg.DagsterInstance.ephemeral() as instance:
+        instance.add_dynamic_partitions(SELLERS.name, [seller_id])
+        return dg.materialize(
+            assets,
+            instance=instance,
+            partition_key=seller_day_key(seller_id, day),
+            resources={"reclaim": ReclaimHomeResource(root=str(home.root))},
+            run_config={"ops": ops_config},
+            **kwargs,
+        )

@@ -35,7 +35,8 @@ def _tick(name, when):
         )
         return repo.get_schedule_def(name).evaluate_tick(context).run_requests
     context = dg.build_sensor_context(instance_ref=instance.get_ref(), repository_def=repo)
-    return repo.get_sensor_def(name).evaluate_tick(context).run_requests
+    with context:  # closed after the tick, so its instance does not outlive it as the current one
+        return repo.get_sensor_def(name).evaluate_tick(context).run_requests
 
 
 def _fast(request) -> dict:

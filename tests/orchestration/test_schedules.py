@@ -42,6 +42,19 @@ def test_daily_schedule_requests_one_run_per_onboarded_seller_for_yesterday(tmp_
     assert one.run_config["ops"]["amazon__ledger_detail"]["config"] == {}
 
 
+def _evaluate(sensor, instance):
+    """One tick of `sensor` against `instance`, as the daemon evaluates it. The context is closed
+    after the tick: an open one would leave its instance as Dagster's current one for later
+    tests, after it is gone."""
+    from orchestration.definitions import defs
+
+    context = dg.build_sensor_context(
+        instance_ref=instance.get_ref(), repository_def=defs.get_repository_def()
+    )
+    with context:
+        return sensor.evaluate_tick(context)
+
+
 def _extract_run(instance, seller, day, status):
     """An extract_job run of `seller`'s partition for `day`, recorded with `status`."""
     from orchestration.assets.extraction import seller_day_key, seller_day_tags
@@ -67,11 +80,7 @@ def test_build_waits_for_every_seller_of_the_day_then_runs_once(tmp_path, monkey
     with dg.instance_for_test() as instance:
         _extract_run(instance, "A1ONE", "2026-11-19", S.SUCCESS)
         running = _extract_run(instance, "A2TWO", "2026-11-19", S.STARTED)
-        result = sensor.evaluate_tick(
-            dg.build_sensor_context(
-                instance_ref=instance.get_ref(), repository_def=defs.get_repository_def()
-            )
-        )
+        result = _evaluate(sensor, instance)
         assert not result.run_requests  # A2TWO is still pulling
 
         instance.handle_run_event(
@@ -82,11 +91,7 @@ def test_build_waits_for_every_seller_of_the_day_then_runs_once(tmp_path, monkey
                 message="failed",
             ),
         )
-        [request] = sensor.evaluate_tick(
-            dg.build_sensor_context(
-                instance_ref=instance.get_ref(), repository_def=defs.get_repository_def()
-            )
-        ).run_requests
+        [request] = _evaluate(sensor, instance).run_requests
         # one build for the day over every seller's data, as of the day after
         assert request.run_key == "build-2026-11-19-1"
         assert request.run_config["ops"]["reclaim_dbt_assets"]["config"]["as_of"] == "2026-11-20"
@@ -94,23 +99,12 @@ def test_build_waits_for_every_seller_of_the_day_then_runs_once(tmp_path, monkey
 
         # A2TWO's retry succeeds later that day: the build runs again, with its data
         _extract_run(instance, "A2TWO", "2026-11-19", S.SUCCESS)
-        [again] = sensor.evaluate_tick(
-            dg.build_sensor_context(
-                instance_ref=instance.get_ref(), repository_def=defs.get_repository_def()
-            )
-        ).run_requests
+        [again] = _evaluate(sensor, instance).run_requests
         assert again.run_key == "build-2026-11-19-2"
 
         # every run of a day failed: nothing new to build
         _extract_run(instance, "A1ONE", "2026-11-20", S.FAILURE)
-        keys = [
-            r.run_key
-            for r in sensor.evaluate_tick(
-                dg.build_sensor_context(
-                    instance_ref=instance.get_ref(), repository_def=defs.get_repository_def()
-                )
-            ).run_requests
-        ]
+        keys = [r.run_key for r in _evaluate(sensor, instance).run_requests]
         assert not any(k.startswith("build-2026-11-20") for k in keys)
 
 
@@ -165,8 +159,7 @@ def test_a_newly_registered_seller_starts_its_onboarding_once(tmp_path, monkeypa
     with dg.instance_for_test() as instance:
 
         def tick():
-            context = dg.build_sensor_context(instance_ref=instance.get_ref(), repository_def=repo)
-            return sensor.evaluate_tick(context)
+            return _evaluate(sensor, instance)
 
         result = tick()
         [request] = result.run_requests
@@ -210,11 +203,7 @@ def test_dropped_files_are_ingested_once_settled(tmp_path, monkeypatch):
 
     def tick():
         with dg.instance_for_test() as instance:
-            return sensor.evaluate_tick(
-                dg.build_sensor_context(
-                    instance_ref=instance.get_ref(), repository_def=defs.get_repository_def()
-                )
-            )
+            return _evaluate(sensor, instance)
 
     assert not tick().run_requests  # still being copied in (modified seconds ago)
     _old(files)
