@@ -130,7 +130,12 @@ def run_partitions(
     from concurrent.futures import ProcessPoolExecutor
 
     home.activate()
-    workers = max(1, min(parallel or int(os.environ.get(EXTRACT_PARALLEL_ENV, "4")), len(runs)))
+    if parallel is None:
+        raw = os.environ.get(EXTRACT_PARALLEL_ENV, "4")
+        if not raw.strip().isdigit():
+            raise PipelineFailed(f"{EXTRACT_PARALLEL_ENV}={raw!r}: expected a whole number >= 1")
+        parallel = int(raw)
+    workers = max(1, min(parallel, len(runs)))
     args = [(str(home.root), job_name, r, asset_selection) for r in runs]
     if workers == 1:
         results = [_run_partition(*a) for a in args]
