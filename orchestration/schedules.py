@@ -17,7 +17,7 @@ from orchestration.home import ReclaimHome
 
 EXTRACT_JOB = "extract_job"
 ONBOARDING_KINDS = ("sp-api", "sandbox")
-# How many recent extraction runs the build sensor looks at (a few days of a large agency).
+# How many recent extraction runs the build sensor reads to find the newest day and its runs.
 BUILD_SENSOR_LOOKBACK_RUNS = 2000
 
 # Daily pull + build, 06:00 UTC by default; RECLAIM_DAILY_CRON overrides (a cron expression in
@@ -99,10 +99,10 @@ def build_after_extraction_sensor(job) -> dg.SensorDefinition:
         job=job,
         name="build_after_extraction",
         minimum_interval_seconds=60,
-        description="When every extraction run of a day (the daily runs, an onboarding) has "
-        "finished and at least one succeeded, one build over all sellers' data: dbt build as "
-        "of the day after, checks, serving copy and claim exports. Again when more of that "
-        "day's runs succeed later (a seller onboarded or retried).",
+        description="When every extraction run of the newest day (the daily runs, an "
+        "onboarding) has finished and at least one succeeded, one build over all sellers' "
+        "data: dbt build as of the day after, checks, serving copy and claim exports. Again "
+        "when more of that day's runs succeed later (a seller onboarded or retried).",
     )
     def _after(context: dg.SensorEvaluationContext):
         runs = context.instance.get_runs(
@@ -112,22 +112,23 @@ def build_after_extraction_sensor(job) -> dg.SensorDefinition:
         for run in runs:
             if DAY_TAG in run.tags:
                 by_day.setdefault(run.tags[DAY_TAG], []).append(run)
-        requests = []
-        for day, day_runs in sorted(by_day.items()):
-            if any(not r.is_finished for r in day_runs):
-                continue  # wait for the day's last seller
-            ok = sorted(r.run_id for r in day_runs if r.is_success)
-            if not ok:
-                continue  # every seller failed: incidents say why; nothing new to build
-            as_of = date.fromisoformat(day) + timedelta(days=1)
-            requests.append(
-                dg.RunRequest(
-                    run_key=f"build-{day}-{len(ok)}",
-                    run_config=build_run_config(as_of),
-                    tags={"reclaim/as_of": as_of.isoformat(), DAY_TAG: day},
-                )
-            )
-        return requests or dg.SkipReason("no day whose extraction runs have all finished")
+        if not by_day:
+            return dg.SkipReason("no extraction run yet")
+        # Only the newest day is built: a build covers everything landed, so an older day's late
+        # success is in it, and building an older as_of after a newer one would publish
+        # yesterday's queue over today's.
+        day = max(by_day)
+        if any(not r.is_finished for r in by_day[day]):
+            return dg.SkipReason(f"extraction runs of {day} still in progress")
+        ok = [r for r in by_day[day] if r.is_success]
+        if not ok:
+            return dg.SkipReason(f"every extraction run of {day} failed (see incidents.jsonl)")
+        as_of = date.fromisoformat(day) + timedelta(days=1)
+        return dg.RunRequest(
+            run_key=f"build-{day}-{len(ok)}",
+            run_config=build_run_config(as_of),
+            tags={"reclaim/as_of": as_of.isoformat(), DAY_TAG: day},
+        )
 
     return _after
 

@@ -66,9 +66,8 @@ def _daily(home, day):
     requests = _tick("daily_schedule", datetime.combine(day, time(6), tzinfo=UTC))
     runs = [PartitionRun(str(r.partition_key), r.tags, _fast(r)) for r in requests]
     extracted = run_partitions(home, "extract_job", runs, parallel=2)
-    builds = _tick("build_after_extraction", None)
-    # one build per finished day (earlier days' requests repeat their run keys)
-    [build] = [b for b in builds if b.tags["reclaim/day"] == str(day - timedelta(days=1))]
+    [build] = _tick("build_after_extraction", None)
+    assert build.tags["reclaim/day"] == str(day - timedelta(days=1))
     return requests, extracted, build
 
 

@@ -102,10 +102,19 @@ def test_build_waits_for_every_seller_of_the_day_then_runs_once(tmp_path, monkey
         [again] = _evaluate(sensor, instance).run_requests
         assert again.run_key == "build-2026-11-19-2"
 
-        # every run of a day failed: nothing new to build
+        # every run of the newest day failed: nothing new to build
         _extract_run(instance, "A1ONE", "2026-11-20", S.FAILURE)
-        keys = [r.run_key for r in _evaluate(sensor, instance).run_requests]
-        assert not any(k.startswith("build-2026-11-20") for k in keys)
+        assert not _evaluate(sensor, instance).run_requests
+
+        # a newer day builds; an older day's late success is not built over it (the newest
+        # build covers it): building as of an older day would publish an older queue
+        _extract_run(instance, "A1ONE", "2026-11-21", S.SUCCESS)
+        [newest] = _evaluate(sensor, instance).run_requests
+        assert newest.run_key == "build-2026-11-21-1"
+        _extract_run(instance, "A2TWO", "2026-11-19", S.SUCCESS)
+        assert [r.run_key for r in _evaluate(sensor, instance).run_requests] == [
+            "build-2026-11-21-1"
+        ]
 
 
 def test_a_failed_run_writes_an_incident_line(tmp_path, monkeypatch):
