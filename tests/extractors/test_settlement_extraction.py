@@ -9,54 +9,25 @@ from datetime import UTC, datetime, timedelta
 
 import pyarrow.parquet as pq
 import pytest
-import sp_api.auth.access_token_client as token_module
 from sp_api.base import SellingApiBadRequestException
 
 from extractors.reports.catalog import SETTLEMENTS
 from extractors.sandbox.catalog import SETTLEMENT_REPORT_TYPE
-from extractors.sandbox.emulator import SETTLEMENT_PUBLISH_DELAY, SpApiEmulator
-from extractors.sandbox.simulator import Scenario, generate
-from extractors.spapi.client import SpApiConnection, reports_client
+from extractors.sandbox.emulator import SETTLEMENT_PUBLISH_DELAY
+from extractors.spapi.client import reports_client
 from extractors.spapi.extract import (
     BACKFILL_DAYS,
     SETTLEMENT_LIST_DAYS,
     CursorStore,
     extract_settlements,
 )
-from extractors.spapi.reports import ApiCaller, RetryPolicy, create_report
+from extractors.spapi.reports import ApiCaller, create_report
+from tests.extractors.conftest import NO_SLEEP
+from tests.extractors.conftest import emulator_connection as _conn
 
 LIST = ("GET", "/reports/2021-06-30/reports")
 CREATE = ("POST", "/reports/2021-06-30/reports")
 DOCUMENTS = ("GET", "/reports/2021-06-30/documents/")
-NO_SLEEP = RetryPolicy(attempts=3, base_delay_s=0.0, sleep=lambda s: None)
-
-
-@pytest.fixture(scope="module")
-def scenario_dir(tmp_path_factory):
-    out = tmp_path_factory.mktemp("sandbox-settlements")
-    return generate(Scenario(sellers=2, months=3), out)
-
-
-@pytest.fixture
-def emulator(scenario_dir):
-    token_module.cache.clear()
-    with SpApiEmulator(scenario_dir.out_dir) as emu:
-        yield emu
-    token_module.cache.clear()
-
-
-def _conn(manifest, emu, seller_id="SANDBOX1") -> SpApiConnection:
-    s = manifest.seller(seller_id)
-    return SpApiConnection(
-        marketplace_id=s.marketplace_id,
-        refresh_token=s.refresh_token,
-        lwa_app_id=s.lwa_app_id,
-        lwa_client_secret=s.lwa_client_secret,
-        endpoint=emu.endpoint,
-        token_url=emu.token_url,
-        timeout=10,
-        rate_speedup=1e6,
-    )
 
 
 def _settlement_files(manifest, seller_id="SANDBOX1") -> dict[str, int]:

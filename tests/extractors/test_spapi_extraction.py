@@ -13,42 +13,13 @@ import sp_api.auth.access_token_client as token_module
 
 from extractors.reports.catalog import LEDGER_DETAIL, REIMBURSEMENTS
 from extractors.sandbox.emulator import SpApiEmulator
-from extractors.sandbox.simulator import Scenario, generate
-from extractors.spapi.client import SpApiConnection
 from extractors.spapi.extract import BACKFILL_DAYS, CursorStore, extract_report
 from extractors.spapi.pacing import Pacer
-from extractors.spapi.reports import ApiCaller, ReportFailed, RetryPolicy
+from extractors.spapi.reports import ApiCaller, ReportFailed
+from tests.extractors.conftest import NO_SLEEP
+from tests.extractors.conftest import emulator_connection as _conn
 
 CREATE = ("POST", "/reports/2021-06-30/reports")
-NO_SLEEP = RetryPolicy(attempts=3, base_delay_s=0.0, sleep=lambda s: None)
-
-
-@pytest.fixture(scope="module")
-def scenario_dir(tmp_path_factory):
-    out = tmp_path_factory.mktemp("sandbox-extraction")
-    return generate(Scenario(sellers=2, months=3), out)
-
-
-@pytest.fixture
-def emulator(scenario_dir):
-    token_module.cache.clear()
-    with SpApiEmulator(scenario_dir.out_dir) as emu:
-        yield emu
-    token_module.cache.clear()
-
-
-def _conn(manifest, emu, seller_id="SANDBOX1") -> SpApiConnection:
-    s = manifest.seller(seller_id)
-    return SpApiConnection(
-        marketplace_id=s.marketplace_id,
-        refresh_token=s.refresh_token,
-        lwa_app_id=s.lwa_app_id,
-        lwa_client_secret=s.lwa_client_secret,
-        endpoint=emu.endpoint,
-        token_url=emu.token_url,
-        timeout=10,
-        rate_speedup=1e6,
-    )
 
 
 def _creates(emu) -> int:
