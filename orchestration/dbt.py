@@ -2,14 +2,20 @@
 
 dagster-dbt loads `@dbt_assets` from `target/manifest.json`. The manifest is (re)built with
 `dbt parse` only when a project file is newer than it, so importing the definitions stays cheap in
-every process (code server, run worker) instead of re-parsing each time.
+every process (code server, run worker) instead of re-parsing each time. Several processes may
+import the definitions at once (the CLI's extraction workers, the daemon's runs): one parses under
+a lock, into a private target folder, and the manifest is swapped in whole, so no process reads a
+half-written manifest.
 """
 
 from __future__ import annotations
 
+import fcntl
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 from dagster_dbt import DbtCliResource, DbtProject
@@ -34,21 +40,36 @@ def _newest_project_mtime() -> float:
     return newest
 
 
+def _is_fresh(manifest: Path) -> bool:
+    return manifest.exists() and manifest.stat().st_mtime >= _newest_project_mtime()
+
+
 def ensure_manifest() -> Path:
     manifest = Path(dbt_project.manifest_path)
-    if manifest.exists() and manifest.stat().st_mtime >= _newest_project_mtime():
+    if _is_fresh(manifest):
         return manifest
-    env = {**os.environ, "DBT_PROFILES_DIR": str(DBT_PROJECT_DIR)}
-    proc = subprocess.run(
-        [DBT_EXECUTABLE, "parse", "--quiet"],
-        cwd=DBT_PROJECT_DIR,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    if proc.returncode != 0 or not manifest.exists():
-        raise RuntimeError(f"dbt parse failed:\n{proc.stdout}\n{proc.stderr}")
+    manifest.parent.mkdir(parents=True, exist_ok=True)
+    with open(manifest.parent / ".manifest.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
+        if _is_fresh(manifest):  # another process parsed while this one waited
+            return manifest
+        parse_dir = Path(tempfile.mkdtemp(prefix=".parse-", dir=manifest.parent))
+        try:
+            env = {**os.environ, "DBT_PROFILES_DIR": str(DBT_PROJECT_DIR)}
+            proc = subprocess.run(
+                [DBT_EXECUTABLE, "parse", "--quiet", "--target-path", str(parse_dir)],
+                cwd=DBT_PROJECT_DIR,
+                env=env,
+                capture_output=True,
+                text=True,
+                timeout=600,
+            )
+            built = parse_dir / "manifest.json"
+            if proc.returncode != 0 or not built.exists():
+                raise RuntimeError(f"dbt parse failed:\n{proc.stdout}\n{proc.stderr}")
+            os.replace(built, manifest)
+        finally:
+            shutil.rmtree(parse_dir, ignore_errors=True)
     return manifest
 
 
