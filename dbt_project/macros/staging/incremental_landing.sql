@@ -15,7 +15,9 @@
       1. lists the landing (file names and modification times only: nothing is read) and takes
          as candidates the files written since the watermark max(_landed_at) minus
          var('staging_landing_lookback_hours', 24) (a margin for files renamed into place while the
-         last build was listing, whose modification time predates the watermark);
+         last build was listing, whose modification time predates the watermark), leaving out a
+         file whose (_landed_file, _landed_at) the model already holds: that file is unchanged
+         since it was read;
       2. reads the document id (_source_file) of the candidates only, and reads in full those
          whose (file, document) pair is not in the model yet: new windows, late-arriving
          documents whatever their _snapshot_at, and re-pulled windows (new document, same file);
@@ -96,6 +98,13 @@
                 max(_landed_at)
                 - interval '{{ var("staging_landing_lookback_hours", 24) }} hours' as since
             from {{ this }}
+        ),
+
+        loaded_files as (
+            select distinct
+                _landed_file,
+                _landed_at
+            from {{ this }}
         )
 
         select blobs.filename
@@ -105,6 +114,13 @@
             and (
                 (select since from watermark) is null
                 or cast(blobs.last_modified as timestamp) >= (select since from watermark)
+            )
+            and not exists (
+                select 1
+                from loaded_files
+                where
+                    loaded_files._landed_file = {{ fba_reclaim.landed_file_of('blobs.filename') }}
+                    and loaded_files._landed_at = cast(blobs.last_modified as timestamp)
             )
         order by blobs.filename
     {%- endset -%}

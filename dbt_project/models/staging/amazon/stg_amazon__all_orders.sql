@@ -67,13 +67,15 @@ renamed as (
     from source
 ),
 
-candidates as (
+candidates as not materialized (
     {{ fba_reclaim.incremental_candidates('renamed', natural_key) }}
 ),
 
 latest as (
     {{ latest_document_rows(
-        'candidates', natural_key, copy_order=['_landed_at desc', '_landed_file desc']
+        'candidates', natural_key,
+        copy_order=['_landed_at desc', '_landed_file desc'],
+        copy_file_column='_landed_file'
     ) }}
 )
 

@@ -19,8 +19,20 @@
 
 with
 
-source as (
+source as not materialized (
     {{ fba_reclaim.landed_rows(source('amazon', 'settlements'), 'settlements') }}
+),
+
+-- the currency of each settlement document (its summary row's): an aggregate joined back, not a
+-- window over the wide rows
+document_currencies as (
+    select
+        seller_id as document_seller_id,
+        settlement_id as document_settlement_id,
+        _source_file as document_source_file,
+        max(upper(trim(currency))) as document_currency
+    from source
+    group by seller_id, settlement_id, _source_file
 ),
 
 renamed as (
@@ -36,8 +48,15 @@ renamed as (
         cast(total_amount as decimal(18, 4)) as total_amount,
         coalesce(
             upper(trim(currency)),
-            max(upper(trim(currency))) over (
-                partition by seller_id, settlement_id, _source_file
+            (
+                select document_currencies.document_currency
+                from document_currencies
+                where
+                    document_currencies.document_seller_id is not distinct from source.seller_id
+                    and document_currencies.document_settlement_id
+                    is not distinct from source.settlement_id
+                    and document_currencies.document_source_file
+                    is not distinct from source._source_file
             )
         ) as currency,
         cast(transaction_type as {{ dbt.type_string() }}) as transaction_type,
@@ -69,13 +88,15 @@ renamed as (
     from source
 ),
 
-candidates as (
+candidates as not materialized (
     {{ fba_reclaim.incremental_candidates('renamed', natural_key) }}
 ),
 
 latest as (
     {{ latest_document_rows(
-        'candidates', natural_key, copy_order=['_landed_at desc', '_landed_file desc']
+        'candidates', natural_key,
+        copy_order=['_landed_at desc', '_landed_file desc'],
+        copy_file_column='_landed_file'
     ) }}
 )
 
