@@ -59,11 +59,23 @@ charged as (
     where fba_fee_charged > 0 and first_fee_date is not null
 ),
 
+-- The size tier and fee depend on the SKU, its country and the fee date only: they are looked up
+-- once per distinct (seller, SKU, country, fee date), not once per order line.
+fee_dates as (
+    select distinct
+        seller_id,
+        sku,
+        country,
+        first_fee_date
+    from charged
+),
+
 tier_versions as (
     select
-        charged.seller_id,
-        charged.amazon_order_id,
-        charged.sku,
+        fee_dates.seller_id,
+        fee_dates.sku,
+        fee_dates.country,
+        fee_dates.first_fee_date,
         product_tiers.effective_from,
         product_tiers.size_tier,
         product_tiers.shipping_weight_lb,
@@ -79,23 +91,25 @@ tier_versions as (
         product_tiers.amazon_weight_lb,
         product_tiers.amazon_measurement_disagrees,
         row_number() over (
-            partition by charged.seller_id, charged.amazon_order_id, charged.sku
+            partition by
+                fee_dates.seller_id, fee_dates.sku, fee_dates.country, fee_dates.first_fee_date
             order by product_tiers.effective_from desc
         ) as version_rank
-    from charged
+    from fee_dates
     inner join product_tiers
         on
-            charged.seller_id = product_tiers.seller_id
-            and charged.sku = product_tiers.sku
-            and charged.country = product_tiers.country
-            and charged.first_fee_date >= product_tiers.effective_from
+            fee_dates.seller_id = product_tiers.seller_id
+            and fee_dates.sku = product_tiers.sku
+            and fee_dates.country = product_tiers.country
+            and fee_dates.first_fee_date >= product_tiers.effective_from
 ),
 
 expected as (
     select
         tier_versions.seller_id,
-        tier_versions.amazon_order_id,
         tier_versions.sku,
+        tier_versions.country,
+        tier_versions.first_fee_date,
         fee_schedule.effective_from as schedule_since,
         fee_schedule.currency as schedule_currency,
         cast(fee_schedule.base_fee + case
@@ -109,20 +123,19 @@ expected as (
             else 0
         end as decimal(18, 4)) as expected_fee_per_unit,
         row_number() over (
-            partition by tier_versions.seller_id, tier_versions.amazon_order_id, tier_versions.sku
+            partition by
+                tier_versions.seller_id,
+                tier_versions.sku,
+                tier_versions.country,
+                tier_versions.first_fee_date
             order by fee_schedule.effective_from desc
         ) as schedule_rank
     from tier_versions
-    inner join charged
-        on
-            tier_versions.seller_id = charged.seller_id
-            and tier_versions.amazon_order_id = charged.amazon_order_id
-            and tier_versions.sku = charged.sku
     inner join fee_schedule
         on
-            charged.country = fee_schedule.country
+            tier_versions.country = fee_schedule.country
             and tier_versions.size_tier = fee_schedule.size_tier
-            and charged.first_fee_date >= fee_schedule.effective_from
+            and tier_versions.first_fee_date >= fee_schedule.effective_from
             and tier_versions.shipping_weight_lb > fee_schedule.weight_over_lb
             and tier_versions.shipping_weight_lb <= fee_schedule.weight_upto_lb
     where tier_versions.version_rank = 1
@@ -188,14 +201,16 @@ compared as (
     inner join tier_versions
         on
             charged.seller_id = tier_versions.seller_id
-            and charged.amazon_order_id = tier_versions.amazon_order_id
             and charged.sku = tier_versions.sku
+            and charged.country = tier_versions.country
+            and charged.first_fee_date = tier_versions.first_fee_date
             and tier_versions.version_rank = 1
     inner join expected
         on
             charged.seller_id = expected.seller_id
-            and charged.amazon_order_id = expected.amazon_order_id
             and charged.sku = expected.sku
+            and charged.country = expected.country
+            and charged.first_fee_date = expected.first_fee_date
             and expected.schedule_rank = 1
     left join settlement_corrections
         on
