@@ -275,6 +275,21 @@ def markdown(doc: dict) -> Table:
         "ledger, reimbursements and returns / orders / inbound shipments, with the one new day) "
         "and runs `dbt build` with as_of one day later" + (f"; {note}." if note else "."),
     ]
+    biggest = max(sc, key=lambda s: s["sellers"]) if sc else None
+    if biggest:
+        lines += [
+            "",
+            f"## Slowest dbt nodes ({biggest['sellers']} seller(s); s, threads overlap)",
+            "",
+            "| full build | s | daily build | s |",
+            "|---|---|---|---|",
+        ]
+        full = biggest["stages"].get("dbt_build", {}).get("slowest_nodes", [])
+        daily = biggest["stages"].get("daily_dbt_build", {}).get("slowest_nodes", [])
+        for i in range(max(len(full), len(daily))):
+            f = full[i] if i < len(full) else {"node": "", "s": None}
+            d = daily[i] if i < len(daily) else {"node": "", "s": None}
+            lines.append(f"| {f['node']} | {_f(f['s'], 2)} | {d['node']} | {_f(d['s'], 2)} |")
     growth = doc.get("history_growth", {})
     if growth:
         lines += [

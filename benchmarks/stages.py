@@ -188,6 +188,9 @@ def stage_ingest(args: dict) -> dict:
     return {"files": files, "rows_loaded": loaded, "rows_quarantined": quarantined}
 
 
+SLOWEST_NODES = 10  # the profile kept per build: its slowest models and tests
+
+
 def _layer(node: dict) -> str:
     kind = node.get("resource_type")
     if kind == "seed":
@@ -206,7 +209,8 @@ def _ts(text: str) -> float:
 
 
 def layer_timings(target: Path) -> tuple[dict, list[dict]]:
-    """Per layer: nodes, summed node time, wall span (first start to last end, threads overlap)."""
+    """Per layer: nodes, summed node time, wall span (first start to last end, threads overlap);
+    and the slowest nodes."""
     results = json.loads((target / "run_results.json").read_text())
     nodes = json.loads((target / "manifest.json").read_text())["nodes"]
     layers: dict[str, dict] = {}
@@ -233,6 +237,12 @@ def layer_timings(target: Path) -> tuple[dict, list[dict]]:
             "span_s": round(span, 3),
         }
     out["_dbt_elapsed_s"] = round(results.get("elapsed_time") or 0.0, 3)
+    out["_slowest_nodes"] = [
+        {"node": r["unique_id"].split(".", 2)[-1], "s": round(r.get("execution_time") or 0.0, 3)}
+        for r in sorted(results["results"], key=lambda r: -(r.get("execution_time") or 0.0))[
+            :SLOWEST_NODES
+        ]
+    ]
     return out, failures
 
 
@@ -296,6 +306,7 @@ def stage_dbt_build(args: dict) -> dict:
     return {
         "dbt_wall_s": round(wall, 3),
         "dbt_elapsed_s": layers.pop("_dbt_elapsed_s"),
+        "slowest_nodes": layers.pop("_slowest_nodes"),
         "layers": layers,
         "materializations": materializations(target),
         "claims_by_type": claims,

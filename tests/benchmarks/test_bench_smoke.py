@@ -64,6 +64,10 @@ def test_bench_smoke_writes_every_stage_and_baselines_agree(tmp_path):
         layers = stages[build]["layers"]
         for layer in ("staging", "intermediate", "marts"):
             assert layers[layer]["nodes"] > 0 and layers[layer]["node_s"] > 0, (build, layer)
+        # the profile: the build's slowest nodes, slowest first
+        slowest = [n["s"] for n in stages[build]["slowest_nodes"]]
+        assert len(slowest) == 10 and slowest == sorted(slowest, reverse=True), build
+    assert "## Slowest dbt nodes" in (home / "bench" / "results.md").read_text()
 
     # Every rule with a baseline, both engines after the full build and DuckDB after the daily
     # one, gives the pipeline's claims (key, quantity and amount), and each rule has claims.
