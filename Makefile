@@ -43,10 +43,11 @@ dev: install manifest
 
 # The issue-8 benchmark (benchmarks/run.py): 1, 10 and 100 sellers x 18 months (about 45 minutes
 # on 2 cores), history growth at 12 and 36 months; BENCH_ARGS="--scenarios 1,10" for a quick run.
-# Results: $(RECLAIM_HOME)/bench/results.md and results-<timestamp>.json.
+# Results: $(RECLAIM_HOME)/bench/results.md and results-<timestamp>.json (the extraction's
+# figures first, in extraction-<timestamp>.*, and in the table's targets).
 bench: install
-	$(BIN)/python -m benchmarks.run $(BENCH_ARGS)
 	$(BIN)/python -m benchmarks.extraction
+	$(BIN)/python -m benchmarks.run $(BENCH_ARGS)
 
 lint: install
 	$(BIN)/ruff check .

@@ -14,6 +14,8 @@ STAGE_ROWS = [
     ("daily_ingest", "daily: ingest the new day's pull"),
     ("daily_dbt_build", "daily: dbt build"),
 ]
+# the stages that are the pipeline (the others are generation and the baselines)
+PIPELINE_STAGES = ["ingest", "dbt_build", "exports", "daily_ingest", "daily_dbt_build"]
 LAYERS = ["seeds", "staging", "intermediate", "marts", "tests", "other"]
 
 
@@ -100,21 +102,51 @@ def targets(doc: dict) -> list[dict]:
             r is not None and r <= 1.2,
         )
     if 100 in by_sellers:
-        peak = max(
-            v.get("peak_rss_tree_mb", 0)
-            for v in by_sellers[100]["stages"].values()
-            if isinstance(v, dict)
+        # the pipeline's processes only: the baselines are yardsticks, not the pipeline
+        st = by_sellers[100]["stages"]
+        stage, peak = max(
+            ((name, st[name].get("peak_rss_tree_mb", 0)) for name in PIPELINE_STAGES if name in st),
+            key=lambda item: item[1],
         )
-        add("100 sellers within 4 GB peak RSS", "100 sellers", round(peak), peak <= 4096)
+        add(
+            "100 sellers within 4 GB peak RSS",
+            "100 sellers",
+            round(peak),
+            peak <= 4096,
+            f"pipeline stages; largest: {stage}",
+        )
     else:
         add("100 sellers within 4 GB peak RSS", "100 sellers", None, None, "not run")
-    add(
-        "18-month backfill ≤ 1.1 × rate-limit minimum",
-        "1 seller",
-        None,
-        None,
-        "not measured by this harness yet (extraction against the emulator)",
-    )
+    ext = doc.get("extraction")
+    if ext:
+        backfill, daily = ext["phases"]["backfill"], ext["phases"]["daily"]
+        r = backfill["ratio_to_minimum"]
+        add(
+            "18-month backfill ≤ 1.1 × rate-limit minimum",
+            "1 seller",
+            r,
+            r <= 1.1,
+            f"{ext['file']}: simulated {backfill['simulated_s'] / 60:.1f} min, minimum "
+            f"{backfill['minimum_s'] / 60:.1f} min (bounded by {backfill['bounded_by']})",
+        )
+        per_type = daily["create_report_per_type"]
+        most = max(per_type.values(), default=0)
+        add(
+            "daily run: one createReport per report type per seller",
+            "1 seller",
+            most,
+            most <= 1,
+            f"{ext['file']}: at most {most} per type; "
+            + ", ".join(f"{k} {v}" for k, v in sorted(per_type.items())),
+        )
+    else:
+        add(
+            "18-month backfill ≤ 1.1 × rate-limit minimum",
+            "1 seller",
+            None,
+            None,
+            "no extraction result: `python -m benchmarks.extraction` (make bench runs it first)",
+        )
     add("make demo after install ≤ 60 s", "", None, None, "not measured by this harness")
     return out
 

@@ -310,6 +310,15 @@ def history_growth(
     return out
 
 
+def latest_extraction(bench: Path) -> dict | None:
+    """The newest `benchmarks.extraction` result under bench/ (make bench runs it just before),
+    for the extraction targets of the table."""
+    found = sorted(bench.glob("extraction-*.json"))
+    if not found:
+        return None
+    return {**json.loads(found[-1].read_text()), "file": found[-1].name}
+
+
 def generate_only(bench: Path, scenarios: list[int], months: int, seed: int, sim_hash: str) -> int:
     for sellers in scenarios:
         key, info, gen = prepare(bench, sellers, months, seed, sim_hash)
@@ -405,6 +414,7 @@ def main(argv: list[str] | None = None) -> int:
             run_scenario(bench, sellers, months, args.seed, sim_hash, args.skip_pandas_above)
         )
     doc["history_growth"] = history_growth(bench, history, args.seed, sim_hash, doc["scenarios"])
+    doc["extraction"] = latest_extraction(bench)
     doc["agree"] = all(
         s["baselines"]["agree"] and s["baselines_after_daily"]["agree"] for s in doc["scenarios"]
     )
