@@ -93,7 +93,6 @@ def _pull_all(home, seller_id, conn, sources, today, pacer: SimulatedPacer):
 def run(months: int, out_dir: Path) -> dict:
     from extractors.sandbox.emulator import SpApiEmulator
     from extractors.sandbox.simulator import Scenario, generate
-    from extractors.spapi.client import SpApiConnection
     from orchestration.assets.extraction import EXTRACTED_REPORTS
 
     work = Path(tempfile.mkdtemp(prefix="bench-extraction-", dir=out_dir))
@@ -103,15 +102,7 @@ def run(months: int, out_dir: Path) -> dict:
     home = work / "home"
     result = {"months": months, "seller": info.seller_id, "phases": {}}
     with SpApiEmulator(manifest.out_dir, polls_to_done=1) as emu:
-        conn = SpApiConnection(
-            marketplace_id=info.marketplace_id,
-            refresh_token=info.refresh_token,
-            lwa_app_id=info.lwa_app_id,
-            lwa_client_secret=info.lwa_client_secret,
-            endpoint=emu.endpoint,
-            token_url=emu.token_url,
-            timeout=30,
-        )
+        conn = emu.connection(info.seller_id, timeout=30)
         first_day = scenario.as_of + timedelta(days=1)
         for phase, today in (("backfill", first_day), ("daily", first_day + timedelta(days=1))):
             pacer = SimulatedPacer()

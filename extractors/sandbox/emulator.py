@@ -52,6 +52,7 @@ from extractors.sandbox.simulator import (
     generate,
     load_manifest,
 )
+from extractors.spapi.client import SpApiConnection
 
 log = logging.getLogger(__name__)
 
@@ -294,6 +295,23 @@ class SpApiEmulator:
 
     def __exit__(self, *exc) -> None:
         self.stop()
+
+    def connection(
+        self, seller_id: str, *, timeout: float = 30, rate_speedup: float = 1.0
+    ) -> SpApiConnection:
+        """A sandbox seller's SP-API connection to this (started) emulator, with the seller's
+        sandbox credentials; rate_speedup multiplies Amazon's rate limits in client pacing."""
+        s = self._sellers[seller_id]
+        return SpApiConnection(
+            marketplace_id=s.marketplace_id,
+            refresh_token=s.refresh_token,
+            lwa_app_id=s.lwa_app_id,
+            lwa_client_secret=s.lwa_client_secret,
+            endpoint=self.endpoint,
+            token_url=self.token_url,
+            timeout=timeout,
+            rate_speedup=rate_speedup,
+        )
 
     # -- test helpers -----------------------------------------------------------------------
 

@@ -30,16 +30,6 @@ def emulator(scenario_dir):
     token_module.cache.clear()
 
 
-def emulator_connection(manifest, emu, seller_id="SANDBOX1") -> SpApiConnection:
+def emulator_connection(emu, seller_id="SANDBOX1") -> SpApiConnection:
     """A sandbox seller's connection to the emulator, paced a million times faster than Amazon."""
-    s = manifest.seller(seller_id)
-    return SpApiConnection(
-        marketplace_id=s.marketplace_id,
-        refresh_token=s.refresh_token,
-        lwa_app_id=s.lwa_app_id,
-        lwa_client_secret=s.lwa_client_secret,
-        endpoint=emu.endpoint,
-        token_url=emu.token_url,
-        timeout=10,
-        rate_speedup=1e6,
-    )
+    return emu.connection(seller_id, timeout=10, rate_speedup=1e6)

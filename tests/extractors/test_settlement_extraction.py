@@ -46,7 +46,7 @@ def test_settlements_listed_paged_downloaded_and_landed_by_settlement(
     files = _settlement_files(scenario_dir)
     assert len(files) >= 5
     today = scenario_dir.scenario.as_of + timedelta(days=3)
-    conn = _conn(scenario_dir, emulator)
+    conn = _conn(emulator)
     outcomes = extract_settlements(
         tmp_path, "SANDBOX1", conn, today=today, retry=NO_SLEEP, page_size=2
     )
@@ -85,7 +85,7 @@ def test_settlements_listed_paged_downloaded_and_landed_by_settlement(
 def test_a_new_settlement_is_picked_up_and_a_redownload_replaces_it_whole(
     tmp_path, scenario_dir, emulator
 ):
-    conn = _conn(scenario_dir, emulator, "SANDBOX2")
+    conn = _conn(emulator, "SANDBOX2")
     today = scenario_dir.scenario.as_of + timedelta(days=3)
     first = extract_settlements(tmp_path, "SANDBOX2", conn, today=today, retry=NO_SLEEP)
     assert first
@@ -134,7 +134,7 @@ def test_a_new_settlement_is_picked_up_and_a_redownload_replaces_it_whole(
 
 
 def test_created_since_until_and_status_filters(scenario_dir, emulator):
-    conn = _conn(scenario_dir, emulator)
+    conn = _conn(emulator)
     with reports_client(conn) as client:
         everything = client.get_reports(
             reportTypes=[SETTLEMENT_REPORT_TYPE],
@@ -165,7 +165,7 @@ def test_created_since_until_and_status_filters(scenario_dir, emulator):
 
 
 def test_create_report_of_a_settlement_type_is_refused(scenario_dir, emulator):
-    conn = _conn(scenario_dir, emulator)
+    conn = _conn(emulator)
     call = ApiCaller(conn, NO_SLEEP)
     with reports_client(conn) as client, pytest.raises(SellingApiBadRequestException) as err:
         create_report(

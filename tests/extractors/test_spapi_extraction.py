@@ -27,7 +27,7 @@ def _creates(emu) -> int:
 
 
 def test_first_contact_backfills_18_months_then_one_report_a_day(tmp_path, scenario_dir, emulator):
-    conn = _conn(scenario_dir, emulator)
+    conn = _conn(emulator)
     today = scenario_dir.scenario.as_of
     first = extract_report(
         tmp_path, "SANDBOX1", conn, LEDGER_DETAIL, today=today, poll_interval_s=0, retry=NO_SLEEP
@@ -59,7 +59,7 @@ def test_first_contact_backfills_18_months_then_one_report_a_day(tmp_path, scena
 
 
 def test_same_window_again_reuses_the_done_report(tmp_path, scenario_dir, emulator):
-    conn = _conn(scenario_dir, emulator)
+    conn = _conn(emulator)
     end = scenario_dir.scenario.as_of
     start = end - timedelta(days=20)
     first = extract_report(
@@ -78,7 +78,7 @@ def test_same_window_again_reuses_the_done_report(tmp_path, scenario_dir, emulat
 
 
 def test_report_still_running_is_collected_by_the_next_run(tmp_path, scenario_dir, emulator):
-    conn = _conn(scenario_dir, emulator)
+    conn = _conn(emulator)
     end = scenario_dir.scenario.as_of
     start = end - timedelta(days=10)
     with pytest.raises(ReportFailed, match="next run collects it"):
@@ -115,7 +115,7 @@ def test_report_still_running_is_collected_by_the_next_run(tmp_path, scenario_di
 
 
 def test_fatal_is_a_clear_error_and_is_not_resumed(tmp_path, scenario_dir, emulator):
-    conn = _conn(scenario_dir, emulator)
+    conn = _conn(emulator)
     end = scenario_dir.scenario.as_of
     start = end - timedelta(days=5)
     emulator.inject("fatal")
@@ -134,7 +134,7 @@ def test_fatal_is_a_clear_error_and_is_not_resumed(tmp_path, scenario_dir, emula
 
 
 def test_cancelled_means_no_data_and_advances_the_cursor(tmp_path, scenario_dir, emulator):
-    conn = _conn(scenario_dir, emulator)
+    conn = _conn(emulator)
     end = scenario_dir.scenario.as_of
     start = end - timedelta(days=5)
     emulator.inject("cancelled")
@@ -147,16 +147,16 @@ def test_cancelled_means_no_data_and_advances_the_cursor(tmp_path, scenario_dir,
 
 
 def test_throttled_calls_are_retried(tmp_path, scenario_dir, emulator):
-    conn = _conn(scenario_dir, emulator)
+    conn = _conn(emulator)
     end = scenario_dir.scenario.as_of
     emulator.inject("throttle", 2, operations={"createReport"})
     outcomes = extract_report(
-        tmp_path, "SANDBOX2", _conn(scenario_dir, emulator, "SANDBOX2"), LEDGER_DETAIL,
+        tmp_path, "SANDBOX2", _conn(emulator, "SANDBOX2"), LEDGER_DETAIL,
         end - timedelta(days=3), end, poll_interval_s=0, reuse_hours=0, retry=NO_SLEEP,
     )  # fmt: skip
     assert outcomes[0].status == "DONE"
     assert emulator.calls(*CREATE) == 3  # two 429s, then the report
-    assert conn.pacing_key != _conn(scenario_dir, emulator, "SANDBOX2").pacing_key
+    assert conn.pacing_key != _conn(emulator, "SANDBOX2").pacing_key
 
 
 def test_pacer_allows_the_burst_then_amazons_rate():
@@ -234,7 +234,7 @@ def test_api_caller_paces_before_each_attempt(scenario_dir, emulator):
             waits.append(operation)
             return 0.0
 
-    conn = _conn(scenario_dir, emulator)
+    conn = _conn(emulator)
     calls = {"n": 0}
 
     def flaky():
@@ -252,7 +252,7 @@ def test_api_caller_paces_before_each_attempt(scenario_dir, emulator):
 def _one_window(home, manifest, emu, retry=NO_SLEEP):
     end = manifest.scenario.as_of
     return extract_report(
-        home, "SANDBOX1", _conn(manifest, emu), LEDGER_DETAIL, end - timedelta(days=10), end,
+        home, "SANDBOX1", _conn(emu), LEDGER_DETAIL, end - timedelta(days=10), end,
         poll_interval_s=0, reuse_hours=0, retry=retry,
     )  # fmt: skip
 

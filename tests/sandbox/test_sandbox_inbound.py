@@ -25,18 +25,8 @@ LEDGER = "GET_LEDGER_DETAIL_VIEW_DATA"
 REIMB = "GET_FBA_REIMBURSEMENTS_DATA"
 
 
-def _conn(sandbox, emu, seller_id="SANDBOX1") -> SpApiConnection:
-    s = sandbox.seller(seller_id)
-    return SpApiConnection(
-        marketplace_id=s.marketplace_id,
-        refresh_token=s.refresh_token,
-        lwa_app_id=s.lwa_app_id,
-        lwa_client_secret=s.lwa_client_secret,
-        endpoint=emu.endpoint,
-        token_url=emu.token_url,
-        timeout=10,
-        rate_speedup=1e6,
-    )
+def _conn(emu, seller_id="SANDBOX1") -> SpApiConnection:
+    return emu.connection(seller_id, timeout=10, rate_speedup=1e6)
 
 
 def _file(sandbox, seller_id="SANDBOX1") -> dict:
@@ -113,7 +103,7 @@ def test_inbound_truth_is_closed_shortfalls_not_reimbursed(sandbox):
 
 
 def test_get_shipments_pages_with_next_token(sandbox, small_pages):
-    with inbound_client(_conn(sandbox, small_pages)) as client:
+    with inbound_client(_conn(small_pages)) as client:
         first = client.get_shipments(QueryType="SHIPMENT", ShipmentStatusList="CLOSED,RECEIVING")
         assert len(first.payload["ShipmentData"]) == 2 and first.payload["NextToken"]
         got = _all_pages(client, QueryType="SHIPMENT", ShipmentStatusList="CLOSED,RECEIVING")
@@ -125,7 +115,7 @@ def test_get_shipments_pages_with_next_token(sandbox, small_pages):
     assert sorted(s["ShipmentId"] for s in got) == sorted(expected)
     assert all("last_updated" not in s for s in got)  # the file's filter key is not served
     # a token is good for one page: replaying it is an error, as an expired token is
-    with inbound_client(_conn(sandbox, small_pages)) as client:
+    with inbound_client(_conn(small_pages)) as client:
         client.get_shipments(QueryType="NEXT_TOKEN", NextToken=first.payload["NextToken"])
         with pytest.raises(SellingApiBadRequestException):
             client.get_shipments(QueryType="NEXT_TOKEN", NextToken=first.payload["NextToken"])
@@ -135,7 +125,7 @@ def test_shipment_items_paged_and_by_seller(sandbox, small_pages):
     doc = _file(sandbox)
     big = next(s for s in doc["shipments"] if len(s["items"]) > 2)
     sid = big["shipment"]["ShipmentId"]
-    with inbound_client(_conn(sandbox, small_pages)) as client:
+    with inbound_client(_conn(small_pages)) as client:
         res = client.shipment_items_by_shipment(sid)
         items = list(res.payload["ItemData"])
         while res.payload.get("NextToken"):
@@ -147,7 +137,7 @@ def test_shipment_items_paged_and_by_seller(sandbox, small_pages):
         with pytest.raises(SellingApiBadRequestException):
             client.shipment_items_by_shipment("FBA15NOSUCH1")
     # another seller's shipment is not there for this seller
-    other = inbound_client(_conn(sandbox, small_pages, "SANDBOX2"))
+    other = inbound_client(_conn(small_pages, "SANDBOX2"))
     with other, pytest.raises(SellingApiBadRequestException):
         other.shipment_items_by_shipment(sid)
 
@@ -160,7 +150,7 @@ def test_date_range_and_request_validation(sandbox, emulator):
         for s in _file(sandbox)["shipments"]
         if lo <= datetime.fromisoformat(s["last_updated"].replace("Z", "+00:00")) <= hi
     )
-    with inbound_client(_conn(sandbox, emulator)) as client:
+    with inbound_client(_conn(emulator)) as client:
         got = _all_pages(
             client,
             QueryType="DATE_RANGE",
@@ -186,7 +176,7 @@ def test_date_range_and_request_validation(sandbox, emulator):
 
 
 def test_inbound_faults(sandbox, emulator):
-    with inbound_client(_conn(sandbox, emulator)) as client:
+    with inbound_client(_conn(emulator)) as client:
         emulator.inject("throttle", operations={"getShipments"})
         with pytest.raises(SellingApiRequestThrottledException):
             client.get_shipments(QueryType="SHIPMENT", ShipmentStatusList="CLOSED")
@@ -204,7 +194,7 @@ def test_extraction_lands_every_item_despite_faults(sandbox, emulator, tmp_path)
     start = sandbox.scenario.start.replace(day=1)
     end = date.fromordinal(sandbox.scenario.as_of.toordinal() + 1)
     outcomes = extract_inbound_shipments(
-        tmp_path, "SANDBOX1", _conn(sandbox, emulator), start, end, retry=no_sleep
+        tmp_path, "SANDBOX1", _conn(emulator), start, end, retry=no_sleep
     )
     assert sum(o.result.rows_quarantined for o in outcomes) == 0
     files = sorted((tmp_path / "landing" / "parquet" / "inbound_shipment_items").rglob("*.parquet"))
