@@ -67,6 +67,11 @@ def ensure_manifest() -> Path:
             built = parse_dir / "manifest.json"
             if proc.returncode != 0 or not built.exists():
                 raise RuntimeError(f"dbt parse failed:\n{proc.stdout}\n{proc.stderr}")
+            # dbt's parse state, so that a build in this home starts from this parse (dagster-dbt
+            # copies it into the build's target folder) instead of parsing the project again
+            state = parse_dir / "partial_parse.msgpack"
+            if state.exists():
+                os.replace(state, manifest.parent / state.name)
             os.replace(built, manifest)
         finally:
             shutil.rmtree(parse_dir, ignore_errors=True)

@@ -132,7 +132,7 @@ def run_partitions(
     home.activate()
     if parallel is None:
         raw = os.environ.get(EXTRACT_PARALLEL_ENV, "4")
-        if not raw.strip().isdigit():
+        if not raw.strip().isdigit() or int(raw) < 1:
             raise PipelineFailed(f"{EXTRACT_PARALLEL_ENV}={raw!r}: expected a whole number >= 1")
         parallel = int(raw)
     workers = max(1, min(parallel, len(runs)))

@@ -217,7 +217,7 @@ def extract_report(
     outcomes: list[WindowOutcome] = []
     done_recently: list[dict] | None = None  # getReports, asked at most once per run
 
-    with reports_client(conn) as client:
+    with call, reports_client(conn) as client:
         for w_start, w_end in windows(start, end, spec.max_window_days):
             label = f"{w_start:%Y%m%d}-{w_end:%Y%m%d}"
             s_dt, e_dt = _utc(w_start), _utc(w_end)
@@ -357,7 +357,7 @@ def extract_settlements(
     call = ApiCaller(conn, retry or RetryPolicy(), home=home)
     landed = landed_report_ids(zone, spec, seller_id)
     outcomes: list[WindowOutcome] = []
-    with reports_client(conn) as client:
+    with call, reports_client(conn) as client:
         for w_start, w_end in windows(start, end, SETTLEMENT_LIST_DAYS):
             since, until = _utc(w_start), min(_utc(w_end), now)
             if since >= until:

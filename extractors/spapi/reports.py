@@ -116,7 +116,9 @@ class FetchedReport:
 
 class ApiCaller:
     """Every SP-API call of one extraction: paced per seller and operation, then retried on
-    transient errors (pacing first, so a retry also waits for its token)."""
+    transient errors (pacing first, so a retry also waits for its token). It also holds the one
+    HTTP client the extraction downloads its report documents with (connections and TLS set-up
+    are reused across documents); use it as a context manager, which closes that client."""
 
     def __init__(
         self,
@@ -129,6 +131,25 @@ class ApiCaller:
         self.retry = retry
         # shared with every process extracting for the same RECLAIM_HOME
         self.pacer = pacer or shared_pacer(home)
+        self._documents: httpx.Client | None = None
+
+    @property
+    def documents(self) -> httpx.Client:
+        """The HTTP client for report documents (pre-signed storage URLs), made on first use."""
+        if self._documents is None:
+            self._documents = httpx.Client(timeout=self.conn.timeout, follow_redirects=True)
+        return self._documents
+
+    def close(self) -> None:
+        if self._documents is not None:
+            self._documents.close()
+            self._documents = None
+
+    def __enter__(self) -> ApiCaller:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
 
     def __call__(self, operation: str, fn: Callable[[], T], what: str) -> T:
         def paced() -> T:
@@ -284,9 +305,8 @@ def fetch_report(
 ) -> FetchedReport:
     """Create a report for [start, end), wait for it and download it (no state kept; the
     extraction in extractors.spapi.extract adds resumption and reuse)."""
-    call = ApiCaller(conn, retry or RetryPolicy())
     start, end = start.astimezone(UTC), end.astimezone(UTC)
-    with reports_client(conn) as client:
+    with ApiCaller(conn, retry or RetryPolicy()) as call, reports_client(conn) as client:
         report_id = create_report(client, call, report_type, start, end)
         report = wait_for_report(
             client, call, report_id, poll_interval_s=poll_interval_s, max_polls=max_polls
@@ -312,8 +332,7 @@ def _download(
         compression = meta.get("compressionAlgorithm")
 
         def get(url=url):
-            with httpx.Client(timeout=call.conn.timeout, follow_redirects=True) as http:
-                resp = http.get(url)
+            resp = call.documents.get(url)
             if resp.status_code >= 500:
                 raise httpx.RemoteProtocolError(f"document host answered {resp.status_code}")
             return resp

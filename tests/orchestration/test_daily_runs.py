@@ -108,6 +108,12 @@ def _claims(home) -> dict[str, tuple]:
     return {r[0]: r[1:] for r in rows}
 
 
+def _parsed_from_scratch(home, run_id) -> bool:
+    """Whether the run's dbt re-parsed the whole project (dbt's UnableToPartialParse event)."""
+    log = home.root / "dbt_target" / run_id[:8] / "dbt.log"
+    return '"UnableToPartialParse"' in log.read_text()
+
+
 def _overlapped(run_ids) -> bool:
     """Whether the runs were in flight at the same time (their start..end intervals intersect)."""
     stats = [_instance().get_run_stats(r) for r in run_ids]
@@ -169,6 +175,8 @@ def test_two_sellers_two_days_through_the_schedule_and_sensors(
     # Fixed (the suite as shipped), a rerun of the same request succeeds and publishes.
     rerun = _launch(home, "build_job", build)
     assert all(_checks(rerun.run_id).values())
+    # each build's dbt starts from the previous build's parse of the project
+    assert not _parsed_from_scratch(home, rerun.run_id)
     for seller in sellers:
         for spec in EXTRACTED_REPORTS:
             assert cursors.load(seller, spec.source).complete_through == day2, spec.source
