@@ -117,61 +117,64 @@ def _has_table(con, schema: str, table: str) -> bool:
 
 
 def _fetch(
-    db: Path, seller_id: str, include_all: bool
+    db: Path, seller_id: str, include_all: bool, con: duckdb.DuckDBPyConnection | None = None
 ) -> tuple[list[tuple], list[tuple], dict[str, int]]:
-    """(claim rows, case batches, held back by reason) for one seller."""
-    if not Path(db).exists():
-        raise ExportError(f"no warehouse at {db}: run `reclaim build` first")
+    """(claim rows, case batches, held back by reason) for one seller; `con`: an open read-only
+    connection to `db` to reuse (exporting every seller of a build), else one is opened."""
+    if con is None:
+        if not Path(db).exists():
+            raise ExportError(f"no warehouse at {db}: run `reclaim build` first")
+        with duckdb.connect(str(db), read_only=True) as own:
+            return _fetch(db, seller_id, include_all, own)
     cols = ", ".join(f"c.{c}" for c in EXPORT_COLUMNS)
-    with duckdb.connect(str(db), read_only=True) as con:
-        if not _has_table(con, "marts", "fct_claims"):
-            raise ExportError(f"{db} has no marts.fct_claims: run `reclaim build` first")
-        if include_all:
-            rows = con.execute(
-                f"select {cols} from marts.fct_claims c where c.seller_id = ? "
-                "order by c.deadline, c.claim_id",
-                [seller_id],
-            ).fetchall()
-            return rows, [], {}
-        if not _has_table(con, "marts", "fct_recovery_open_claims"):
-            # A warehouse built before the recovery marts: ready claims, unbatched.
-            rows = con.execute(
-                f"select {cols} from marts.fct_claims c where c.seller_id = ? "
-                "and c.status = 'ready' order by c.deadline, c.claim_id",
-                [seller_id],
-            ).fetchall()
-            return rows, [], {}
+    if not _has_table(con, "marts", "fct_claims"):
+        raise ExportError(f"{db} has no marts.fct_claims: run `reclaim build` first")
+    if include_all:
         rows = con.execute(
-            f"""
-            select {cols}
-            from marts.fct_claims c
-            join marts.fct_recovery_open_claims o on o.claim_id = c.claim_id
-            where c.seller_id = ? and c.status = 'ready' and o.to_file
-            order by o.case_batch, c.deadline, c.claim_id
-            """,
+            f"select {cols} from marts.fct_claims c where c.seller_id = ? "
+            "order by c.deadline, c.claim_id",
             [seller_id],
         ).fetchall()
-        batches = con.execute(
-            """
-            select case_batch, seller_id, marketplace_id, claim_type, count(*),
-                   sum(quantity), sum(amount), min(currency), min(deadline),
-                   string_agg(claim_id, ';' order by deadline, claim_id)
-            from marts.fct_recovery_open_claims
-            where seller_id = ? and status = 'ready' and to_file
-            group by all
-            order by case_batch
-            """,
+        return rows, [], {}
+    if not _has_table(con, "marts", "fct_recovery_open_claims"):
+        # A warehouse built before the recovery marts: ready claims, unbatched.
+        rows = con.execute(
+            f"select {cols} from marts.fct_claims c where c.seller_id = ? "
+            "and c.status = 'ready' order by c.deadline, c.claim_id",
             [seller_id],
         ).fetchall()
-        held = {}
-        for reason, condition in _HOLD_REASONS:
-            n = con.execute(
-                "select count(*) from marts.fct_recovery_open_claims "
-                f"where seller_id = ? and status = 'ready' and not to_file and ({condition})",
-                [seller_id],
-            ).fetchone()[0]
-            if n:
-                held[reason] = n
+        return rows, [], {}
+    rows = con.execute(
+        f"""
+        select {cols}
+        from marts.fct_claims c
+        join marts.fct_recovery_open_claims o on o.claim_id = c.claim_id
+        where c.seller_id = ? and c.status = 'ready' and o.to_file
+        order by o.case_batch, c.deadline, c.claim_id
+        """,
+        [seller_id],
+    ).fetchall()
+    batches = con.execute(
+        """
+        select case_batch, seller_id, marketplace_id, claim_type, count(*),
+               sum(quantity), sum(amount), min(currency), min(deadline),
+               string_agg(claim_id, ';' order by deadline, claim_id)
+        from marts.fct_recovery_open_claims
+        where seller_id = ? and status = 'ready' and to_file
+        group by all
+        order by case_batch
+        """,
+        [seller_id],
+    ).fetchall()
+    held = {}
+    for reason, condition in _HOLD_REASONS:
+        n = con.execute(
+            "select count(*) from marts.fct_recovery_open_claims "
+            f"where seller_id = ? and status = 'ready' and not to_file and ({condition})",
+            [seller_id],
+        ).fetchone()[0]
+        if n:
+            held[reason] = n
     return rows, batches, held
 
 
@@ -185,12 +188,18 @@ def format_for(out: Path, fmt: str | None) -> str:
 
 
 def export_claims(
-    db: Path, seller_id: str, out: Path, fmt: str | None = "csv", include_all: bool = False
+    db: Path,
+    seller_id: str,
+    out: Path,
+    fmt: str | None = "csv",
+    include_all: bool = False,
+    con: duckdb.DuckDBPyConnection | None = None,
 ) -> ExportResult:
     """Write one seller's claims (ready only unless `include_all`), deadline first, with the
-    contract columns, atomically (a temporary file renamed into place)."""
+    contract columns, atomically (a temporary file renamed into place). `con`: an open read-only
+    connection to `db` to reuse across sellers."""
     fmt = format_for(out, fmt)
-    rows, batches, held = _fetch(db, seller_id, include_all)
+    rows, batches, held = _fetch(db, seller_id, include_all, con)
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     _atomic(out, lambda tmp: _WRITERS[fmt](rows, tmp))

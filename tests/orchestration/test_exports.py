@@ -123,6 +123,20 @@ def test_every_format_has_the_contract_and_only_this_sellers_ready_claims(wareho
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
 
 
+def test_sellers_exported_over_one_connection_get_the_same_files(warehouse, tmp_path):
+    sellers = ("A1X", "A2OTHER")
+    alone = [export_claims(warehouse, s, tmp_path / "alone" / f"{s}.csv") for s in sellers]
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        shared = [
+            export_claims(warehouse, s, tmp_path / "shared" / f"{s}.csv", con=con) for s in sellers
+        ]
+    for a, b in zip(alone, shared, strict=True):
+        assert (a.rows, a.batches, a.held_back) == (b.rows, b.batches, b.held_back)
+        assert a.path.read_bytes() == b.path.read_bytes()
+        assert a.batches_path.read_bytes() == b.batches_path.read_bytes()
+    assert [r.rows for r in alone] == [2, 1]
+
+
 def test_all_statuses_with_all_flag(warehouse, tmp_path):
     out = tmp_path / "all.jsonl"
     assert export_claims(warehouse, "A1X", out, None, include_all=True).rows == 3
