@@ -38,12 +38,16 @@ def _reuse_parse(targets: Path, run_target: Path) -> None:
 
 
 def _keep_parse(run_target: Path, targets: Path) -> None:
-    """Keep the run's parse state for the next run (swapped in whole: never half-written)."""
+    """Keep the run's parse state for the next run (swapped in whole: never half-written). Only
+    a saving: a failure to keep it must not hide how the build itself ended."""
     state = run_target / PARTIAL_PARSE
-    if state.exists():
-        staged = targets / f".{PARTIAL_PARSE}.{run_target.name}"
-        shutil.copyfile(state, staged)
-        os.replace(staged, targets / PARTIAL_PARSE)
+    staged = targets / f".{PARTIAL_PARSE}.{run_target.name}"
+    try:
+        if state.exists():
+            shutil.copyfile(state, staged)
+            os.replace(staged, targets / PARTIAL_PARSE)
+    except OSError:
+        staged.unlink(missing_ok=True)
 
 
 class DbtBuildConfig(dg.Config):
