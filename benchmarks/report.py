@@ -8,7 +8,7 @@ STAGE_ROWS = [
     ("generate", "generation (simulator; cached runs show the first timing)"),
     ("ingest", "ingest to Parquet (history)"),
     ("dbt_build", "full dbt build"),
-    ("exports", "exports (all sellers, CSV)"),
+    ("exports", "publish: serving copy + exports (all sellers, CSV)"),
     ("baseline_duckdb", "baseline: DuckDB SQL"),
     ("baseline_pandas", "baseline: pandas"),
     ("daily_ingest", "daily: ingest the new day's pull"),
@@ -193,7 +193,8 @@ def markdown(doc: dict) -> Table:
                 cells.append("skipped")
             elif "wall_s" in st:
                 cached = " (cached)" if st.get("cached") else ""
-                cells.append(f"{_f(st['wall_s'])} / {_f(st['peak_rss_tree_mb'], 0)}{cached}")
+                split = f" (copy {_f(st['serving_copy_s'])} s)" if "serving_copy_s" in st else ""
+                cells.append(f"{_f(st['wall_s'])} / {_f(st['peak_rss_tree_mb'], 0)}{split}{cached}")
             else:
                 cells.append("–")
         lines.append(f"| {label} | " + " | ".join(cells) + " |")

@@ -213,7 +213,12 @@ def run_scenario(
             stages,
             "exports",
             "exports",
-            {"db": str(db), "sellers": seller_ids, "out_dir": str(work / "exports")},
+            {
+                "db": str(db),
+                "serving": str(work / "serving" / "reclaim.duckdb"),
+                "sellers": seller_ids,
+                "out_dir": str(work / "exports"),
+            },
             work,
             sellers,
         )

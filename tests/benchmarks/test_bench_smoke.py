@@ -60,6 +60,10 @@ def test_bench_smoke_writes_every_stage_and_baselines_agree(tmp_path):
     for name in TIMED_STAGES:
         assert stages[name]["wall_s"] > 0, name
         assert stages[name]["peak_rss_tree_mb"] > 0, name
+    # what a build publishes: the serving copy, then each seller's export read from it
+    published = stages["exports"]
+    assert published["serving_copy_s"] > 0 and published["serving_copy_mb"] > 0
+    assert published["files"] == 1 and published["rows"] > 0
     for build in ("dbt_build", "daily_dbt_build"):
         layers = stages[build]["layers"]
         for layer in ("staging", "intermediate", "marts"):
