@@ -42,7 +42,8 @@ dev: install manifest
 	$(BIN)/dagster dev -w workspace.yaml -h 127.0.0.1 -p $(DEV_PORT)
 
 # The issue-8 benchmark (benchmarks/run.py): 1, 10 and 100 sellers x 18 months (about 45 minutes
-# on 2 cores), history growth at 12 and 36 months; BENCH_ARGS="--scenarios 1,10" for a quick run.
+# on 2 cores), history growth at 12 and 36 months, the first demo after install;
+# BENCH_ARGS="--scenarios 1,10" for a quick run.
 # Results: $(RECLAIM_HOME)/bench/results.md and results-<timestamp>.json (the extraction's
 # figures first, in extraction-<timestamp>.*, and in the table's targets).
 bench: install

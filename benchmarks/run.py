@@ -2,10 +2,11 @@
 
 For each scenario (sandbox sellers x months): generate (cached), ingest to Parquet, full dbt
 build, exports, the DuckDB and pandas baselines (checked against the pipeline's claims), then a
-daily build after landing one more day; and the daily build at 1 and 3 years of history for one
-seller. Every stage runs in its own process; wall time and peak RSS of its process tree are
-recorded. Writes RECLAIM_HOME/bench/results-<timestamp>.json and .md (and results.md), prints
-the table, and exits non-zero when a baseline disagrees with the pipeline.
+daily build after landing one more day; the daily build at 1 and 3 years of history for one
+seller; and the first `reclaim demo` after install (from a clean copy of the checkout). Every
+stage runs in its own process; wall time and peak RSS of its process tree are recorded. Writes
+RECLAIM_HOME/bench/results-<timestamp>.json and .md (and results.md), prints the table, and
+exits non-zero when a baseline disagrees with the pipeline.
 
 Scenarios: 1, 10 and 100 sellers x 18 months by default (100 sellers: about 11.8 M landed rows:
 6.3 M settlement lines, 2.0 M orders, 2.0 M fulfilled shipments, 1.3 M ledger events, and about
@@ -315,6 +316,21 @@ def history_growth(
     return out
 
 
+def first_demo(bench: Path) -> dict:
+    """`reclaim demo` as after install (benchmarks.stages.stage_demo), for the demo target."""
+    work = bench / "work" / "demo"
+    log("first demo after install: reclaim demo from a clean copy of the checkout")
+    args = {
+        "checkout": str(work / "checkout"),
+        "home": str(work / "home"),
+        "log": str(work / "demo.log"),
+        "timeout_s": 900,
+    }
+    m = run_stage("demo", "demo", args, work / "stages", 1200)
+    log(f"  demo: {m.result['demo_s']:.1f}s, peak RSS {m.peak_rss_tree_mb:.0f} MB")
+    return m.to_json()
+
+
 def latest_extraction(bench: Path) -> dict | None:
     """The newest `benchmarks.extraction` result under bench/ (make bench runs it just before),
     for the extraction targets of the table."""
@@ -379,6 +395,11 @@ def main(argv: list[str] | None = None) -> int:
         help="1 seller x 2 months, history growth at 2 months only (for the tests)",
     )
     p.add_argument(
+        "--skip-demo",
+        action="store_true",
+        help="do not time the first `reclaim demo` after install (about a minute)",
+    )
+    p.add_argument(
         "--generate-only",
         action="store_true",
         help="only generate (and cache) the scenarios' data and print their row counts, e.g. to "
@@ -408,6 +429,7 @@ def main(argv: list[str] | None = None) -> int:
             "seed": args.seed,
             "skip_pandas_above": args.skip_pandas_above,
             "smoke": args.smoke,
+            "skip_demo": args.skip_demo,
         },
         "simulator_sha256": sim_hash,
         "scenarios": [],
@@ -419,6 +441,7 @@ def main(argv: list[str] | None = None) -> int:
             run_scenario(bench, sellers, months, args.seed, sim_hash, args.skip_pandas_above)
         )
     doc["history_growth"] = history_growth(bench, history, args.seed, sim_hash, doc["scenarios"])
+    doc["demo"] = None if args.skip_demo else first_demo(bench)
     doc["extraction"] = latest_extraction(bench)
     doc["agree"] = all(
         s["baselines"]["agree"] and s["baselines_after_daily"]["agree"] for s in doc["scenarios"]
