@@ -148,7 +148,9 @@ def targets(doc: dict) -> list[dict]:
             "no extraction result: `python -m benchmarks.extraction` (make bench runs it first)",
         )
     demo = doc.get("demo")
-    if demo:
+    if demo and "error" in demo:
+        add("make demo after install ≤ 60 s", "sandbox demo", None, False, "the demo failed")
+    elif demo:
         found = (
             f"; found {demo['true_positives']:,} of {demo['truth_claims']:,} ground-truth claims"
             if demo.get("truth_claims") is not None

@@ -6,7 +6,7 @@ daily build after landing one more day; the daily build at 1 and 3 years of hist
 seller; and the first `reclaim demo` after install (from a clean copy of the checkout). Every
 stage runs in its own process; wall time and peak RSS of its process tree are recorded. Writes
 RECLAIM_HOME/bench/results-<timestamp>.json and .md (and results.md), prints the table, and
-exits non-zero when a baseline disagrees with the pipeline.
+exits non-zero when a baseline disagrees with the pipeline or the demo fails.
 
 Scenarios: 1, 10 and 100 sellers x 18 months by default (100 sellers: about 11.8 M landed rows:
 6.3 M settlement lines, 2.0 M orders, 2.0 M fulfilled shipments, 1.3 M ledger events, and about
@@ -29,7 +29,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from benchmarks import baselines
-from benchmarks.measure import REPO_ROOT, Measured, run_stage
+from benchmarks.measure import REPO_ROOT, Measured, StageError, run_stage
 from benchmarks.report import markdown
 
 SANDBOX_DIR = REPO_ROOT / "extractors" / "sandbox"
@@ -326,7 +326,11 @@ def first_demo(bench: Path) -> dict:
         "log": str(work / "demo.log"),
         "timeout_s": 900,
     }
-    m = run_stage("demo", "demo", args, work / "stages", 1200)
+    try:
+        m = run_stage("demo", "demo", args, work / "stages", 1200)
+    except StageError as exc:  # recorded, so the scenarios' results are still written
+        log(f"  demo FAILED: {exc}")
+        return {"error": str(exc)[-2000:]}
     log(f"  demo: {m.result['demo_s']:.1f}s, peak RSS {m.peak_rss_tree_mb:.0f} MB")
     return m.to_json()
 
@@ -456,13 +460,17 @@ def main(argv: list[str] | None = None) -> int:
     (bench / "results.md").write_text(table.text)
     print(table.text)
     print(f"results: {out_json}")
+    failed = False
     if not doc["agree"]:
         print(
             "FAILED: a baseline does not give the pipeline's claims (see MISMATCH above)",
             file=sys.stderr,
         )
-        return 1
-    return 0
+        failed = True
+    if doc["demo"] and "error" in doc["demo"]:
+        print(f"FAILED: the demo did not run: {doc['demo']['error']}", file=sys.stderr)
+        failed = True
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":

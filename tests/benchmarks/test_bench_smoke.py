@@ -131,3 +131,24 @@ def test_extraction_bench_counts_calls_against_the_rate_limits(tmp_path):
     assert backfill["bounded_by"] == "createReport" and backfill["minimum_s"] > 3600
     assert backfill["minimum_s"] <= backfill["simulated_s"] < 1.1 * backfill["minimum_s"]
     assert "| backfill" in markdown(result)
+
+
+def test_a_demo_that_fails_is_recorded_and_marked_missed(tmp_path, monkeypatch):
+    """The demo runs last, after the scenarios: its failure must not lose their results, and the
+    targets table must not show the demo target as met or unmeasured."""
+    from benchmarks import run
+    from benchmarks.measure import StageError
+    from benchmarks.report import targets
+
+    def failing(name, *args, **kwargs):
+        raise StageError(f"{name}: exit 1 (log: demo.log)\nreclaim demo exited 1")
+
+    monkeypatch.setattr(run, "run_stage", failing)
+    demo = run.first_demo(tmp_path)
+    assert "reclaim demo exited 1" in demo["error"]
+    (row,) = [
+        t
+        for t in targets({"scenarios": [], "demo": demo})
+        if t["target"] == "make demo after install ≤ 60 s"
+    ]
+    assert row["met"] is False and row["value"] is None
