@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import resource
 import shutil
 import subprocess
@@ -265,19 +264,26 @@ def materializations(target: Path) -> dict:
     return out
 
 
+def _env(**settings: str) -> dict[str, str]:
+    """This environment without the caller's RECLAIM_* and DBT_* settings, plus `settings`."""
+    return {
+        **{k: v for k, v in os.environ.items() if not k.startswith(("RECLAIM_", "DBT_"))},
+        **settings,
+    }
+
+
 def stage_dbt_build(args: dict) -> dict:
     import duckdb
 
     home, target, logs = Path(args["home"]), Path(args["target"]), Path(args["logs"])
     (home / "warehouse").mkdir(parents=True, exist_ok=True)
-    env = {
-        **{k: v for k, v in os.environ.items() if not k.startswith(("RECLAIM_", "DBT_"))},
-        "RECLAIM_HOME": str(home),
-        "DBT_PROFILES_DIR": str(DBT_DIR),
+    env = _env(
+        RECLAIM_HOME=str(home),
+        DBT_PROFILES_DIR=str(DBT_DIR),
         # as production passes it (orchestration/assets/transform.py): through the environment,
         # so the daily build re-uses the full build's parse (same target folder)
-        "RECLAIM_AS_OF": args["as_of"],
-    }
+        RECLAIM_AS_OF=args["as_of"],
+    )
     cmd = [
         DBT,
         "build",
@@ -395,10 +401,6 @@ def _copy_checkout(dest: Path) -> None:
             shutil.copy2(src, dest / name)
 
 
-# `reclaim demo`'s comparison with the sandbox's ground truth: its "overall" row
-_OVERALL = re.compile(r"^overall\s+([\d,]+)\s+([\d,]+)\s+([\d,]+)\s", re.MULTILINE)
-
-
 def stage_demo(args: dict) -> dict:
     """The demo a new user runs (`make demo` after `make install`): `reclaim demo` with this
     virtualenv's Python, from a copy of the checkout without its dbt target folder, in a new
@@ -410,12 +412,11 @@ def stage_demo(args: dict) -> dict:
     t0 = time.perf_counter()
     _copy_checkout(checkout)
     copied = time.perf_counter()
-    env = {
-        **{k: v for k, v in os.environ.items() if not k.startswith(("RECLAIM_", "DBT_"))},
-        "PYTHONPATH": str(checkout),
-        "RECLAIM_HOME": str(home),
-        "DBT_PROFILES_DIR": str(checkout / "dbt_project"),  # as the Makefile sets it
-    }
+    env = _env(
+        PYTHONPATH=str(checkout),
+        RECLAIM_HOME=str(home),
+        DBT_PROFILES_DIR=str(checkout / "dbt_project"),  # as the Makefile sets it
+    )
     proc = subprocess.run(
         [sys.executable, "-m", "orchestration.cli", "demo"],
         cwd=checkout,
@@ -429,18 +430,19 @@ def stage_demo(args: dict) -> dict:
     log.write_text(proc.stdout + proc.stderr, encoding="utf-8")
     if proc.returncode != 0:
         raise RuntimeError(f"reclaim demo exited {proc.returncode} (output: {log})")
-    overall = _OVERALL.search(proc.stdout)
-    truth, found, true_pos = (
-        (int(g.replace(",", "")) for g in overall.groups()) if overall else (None, None, None)
-    )
+    from orchestration.home import ReclaimHome
+
+    # the demo's comparison with the sandbox's ground truth, as it saved it
+    evaluation = ReclaimHome(home).sandbox / "evaluation.json"
+    overall = json.loads(evaluation.read_text())["overall"]
     return {
         "demo_s": round(demo_s, 3),
         "copy_s": round(copied - t0, 3),
         # the copy's own dbt project was parsed: the demo ran from the copy, not this checkout
         "parsed_in_copy": (checkout / "dbt_project" / "target" / "manifest.json").exists(),
-        "truth_claims": truth,
-        "found_claims": found,
-        "true_positives": true_pos,
+        "truth_claims": overall["truth_count"],
+        "found_claims": overall["found_count"],
+        "true_positives": overall["tp_count"],
         "log": str(log),
     }
 
