@@ -680,6 +680,39 @@ FINANCIAL_EVENTS = DocumentSpec(
 
 # FBA Inbound v0 getShipments + getShipmentItemsByShipmentId (sp-api-client.md §5): one row per
 # shipment item with its shipment's status and destination.
+# Finances v2024-06-19 listTransactions: one row per leaf breakdown of each item of a
+# transaction (the item's total when it has no breakdowns, the transaction's when it has no
+# items). Items carry no FNSKU; breakdown type names are only partly documented.
+FINANCE_TRANSACTIONS = DocumentSpec(
+    source="finance_transactions",
+    title="Finances v2024-06-19 transactions (listTransactions)",
+    date_column="posted_date",
+    max_window_days=180,
+    columns=(
+        Column("transaction_id", "transaction_id"),
+        Column("line_no", "line_no", INT),
+        Column("transaction_type", "transaction_type"),
+        Column("transaction_status", "transaction_status", required=False),
+        Column("posted_date", "posted_date", TIMESTAMP, nullable=True),
+        Column("marketplace_id", "marketplace_id", required=False),
+        Column("amazon_order_id", "amazon_order_id", required=False),
+        Column("shipment_id", "shipment_id", required=False),
+        Column("refund_id", "refund_id", required=False),
+        Column("financial_event_group_id", "financial_event_group_id", required=False),
+        Column("order_adjustment_item_id", "order_adjustment_item_id", required=False),
+        Column("seller_sku", "seller_sku", required=False),
+        Column("asin", "asin", required=False),
+        Column("quantity", "quantity", INT, required=False),
+        Column("fulfillment_network", "fulfillment_network", required=False),
+        Column("item_description", "item_description", required=False),
+        Column("breakdown_path", "breakdown_path"),
+        Column("breakdown_type", "breakdown_type"),
+        Column("amount", "amount", DECIMAL, nullable=True),
+        Column("currency", "currency", required=False),
+    ),
+    natural_key=("transaction_id", "line_no"),
+)
+
 INBOUND_SHIPMENT_ITEMS = DocumentSpec(
     source="inbound_shipment_items",
     title="FBA Inbound v0 shipments and items (getShipments, getShipmentItemsByShipmentId)",
@@ -714,6 +747,7 @@ SPECS: tuple[DocumentSpec, ...] = (
     STORAGE_FEES,
     SETTLEMENTS,
     FINANCIAL_EVENTS,
+    FINANCE_TRANSACTIONS,
     INBOUND_SHIPMENT_ITEMS,
     PRODUCT_MASTER,
 )

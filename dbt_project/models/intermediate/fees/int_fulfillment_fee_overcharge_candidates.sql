@@ -28,8 +28,8 @@ fee_schedule as (
     select * from {{ ref('fba_fulfillment_fees') }}
 ),
 
-settlements as (
-    select * from {{ ref('stg_amazon__settlements') }}
+money_events as (
+    select * from {{ ref('int_money_events') }}
 ),
 
 reimbursements as (
@@ -141,16 +141,15 @@ expected as (
     where tier_versions.version_rank = 1
 ),
 
-settlement_corrections as (
+money_corrections as (
     select
         seller_id,
         amazon_order_id,
         sku,
         sum(amount) as credited
-    from settlements
+    from money_events
     where
-        not is_summary_row
-        and amazon_order_id is not null
+        amazon_order_id is not null
         and lower(trim(transaction_type)) != 'order'
         and amount > 0
         and (
@@ -195,7 +194,7 @@ compared as (
         sku_identities.fnsku,
         sku_identities.asin,
         charged.fba_fee_charged / charged.fee_units as charged_per_unit,
-        coalesce(settlement_corrections.credited, 0)
+        coalesce(money_corrections.credited, 0)
         + coalesce(reimbursed_corrections.credited, 0) as credited
     from charged
     inner join tier_versions
@@ -212,11 +211,11 @@ compared as (
             and charged.country = expected.country
             and charged.first_fee_date = expected.first_fee_date
             and expected.schedule_rank = 1
-    left join settlement_corrections
+    left join money_corrections
         on
-            charged.seller_id = settlement_corrections.seller_id
-            and charged.amazon_order_id = settlement_corrections.amazon_order_id
-            and charged.sku = settlement_corrections.sku
+            charged.seller_id = money_corrections.seller_id
+            and charged.amazon_order_id = money_corrections.amazon_order_id
+            and charged.sku = money_corrections.sku
     left join reimbursed_corrections
         on
             charged.seller_id = reimbursed_corrections.seller_id

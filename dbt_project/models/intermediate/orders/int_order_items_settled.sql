@@ -1,4 +1,5 @@
--- What the settlements say about each sold order item: one row per (seller, order, SKU) with the
+-- What the money history (int_money_events: settlement reports and Finances, each line once)
+-- says about each sold order item: one row per (seller, order, SKU) with the
 -- charged principal and units (transaction-type Order, amount-type ItemPrice, amount-description
 -- Principal) and the FBA per-unit fulfillment fee charged (ItemFees / FBAPerUnitFulfillmentFee;
 -- settlement amounts are signed, a charge is negative, stored here as a positive charge).
@@ -7,8 +8,8 @@
 
 with
 
-settlements as (
-    select * from {{ ref('stg_amazon__settlements') }}
+money_events as (
+    select * from {{ ref('int_money_events') }}
 ),
 
 marketplaces as (
@@ -31,10 +32,9 @@ order_rows as (
         and lower(trim(amount_description)) = 'principal' as is_principal,
         lower(trim(amount_type)) = 'itemfees'
         and lower(trim(amount_description)) = 'fbaperunitfulfillmentfee' as is_fba_fee
-    from settlements
+    from money_events
     where
-        not is_summary_row
-        and lower(trim(transaction_type)) = 'order'
+        lower(trim(transaction_type)) = 'order'
         and amazon_order_id is not null
         and sku is not null
 ),

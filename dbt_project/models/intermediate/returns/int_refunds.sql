@@ -1,14 +1,12 @@
 -- Customer refunds of order items, one row per refund event line (claim-policy.md 2.4 step 1),
--- shared by the customer-return rules. Today's source is the settlement report V2
--- (transaction-type Refund, amount-type ItemPrice / amount-description Principal, negative
--- amounts); refunds.refund_source names it so that Finances v0 RefundEventList lines
--- (ItemChargeAdjustmentList Principal, OrderAdjustmentItemId, PostedDate) can be unioned in the
--- `refund_lines` CTE later, deduplicated against the settlement line with the same order, SKU and
--- posted date.
+-- shared by the customer-return rules. They come from the money history (int_money_events:
+-- settlement report V2 lines and Finances transactions / v0 events, each money line counted
+-- once; refund_source names the source that carried the line): transaction type Refund, amount
+-- type ItemPrice / description Principal, negative amounts.
 --
--- Units: settlement refund rows often leave quantity-purchased blank. The refunded units are the
+-- Units: refund lines often leave the quantity blank. The refunded units are the
 -- reported quantity when given, else the refunded principal divided by the charged principal per
--- unit of the order item (settlement Order rows, else all-orders item-price / quantity), rounded;
+-- unit of the order item (charged Order lines, else all-orders item-price / quantity), rounded;
 -- else 1. A refund worth less than half a unit (a partial/goodwill refund) gives 0 units: no
 -- return is expected for it.
 -- FBA only: fulfillment-id AFN on the refund or the order's settlement rows, else all-orders
@@ -18,8 +16,8 @@
 
 with
 
-settlements as (
-    select * from {{ ref('stg_amazon__settlements') }}
+money_events as (
+    select * from {{ ref('int_money_events') }}
 ),
 
 settled_items as (
@@ -38,7 +36,7 @@ marketplaces as (
     select * from {{ ref('marketplaces') }}
 ),
 
-settlement_refund_rows as (
+refund_rows as (
     select
         seller_id,
         settlement_id,
@@ -51,14 +49,14 @@ settlement_refund_rows as (
         currency,
         amount,
         quantity_purchased,
+        money_source,
         _source_file,
         _row_number,
         upper(trim(fulfillment_id)) as fulfillment_id,
         lower(trim(marketplace_name)) as marketplace_name
-    from settlements
+    from money_events
     where
-        not is_summary_row
-        and lower(trim(transaction_type)) = 'refund'
+        lower(trim(transaction_type)) = 'refund'
         and lower(trim(amount_type)) = 'itemprice'
         and lower(trim(amount_description)) = 'principal'
         and amazon_order_id is not null
@@ -68,11 +66,12 @@ settlement_refund_rows as (
 refund_lines as (
     select
         seller_id,
-        cast('settlement_v2' as {{ dbt.type_string() }}) as refund_source,
+        money_source as refund_source,
         coalesce(
             adjustment_id,
             {{ dbt.concat([
-                'settlement_id', "'|'", "coalesce(order_item_code, '')", "'|'",
+                'coalesce(settlement_id, money_source)', "'|'", "coalesce(order_item_code, '')",
+                "'|'",
                 dbt.cast('posted_date', dbt.type_string())
             ]) }}
         ) as refund_id,
@@ -89,9 +88,10 @@ refund_lines as (
         max(abs(quantity_purchased)) as reported_units,
         min(_source_file) as _source_file,
         min(_row_number) as _row_number
-    from settlement_refund_rows
+    from refund_rows
     group by
-        seller_id, settlement_id, adjustment_id, amazon_order_id, sku, order_item_code, posted_date
+        seller_id, money_source, settlement_id, adjustment_id, amazon_order_id, sku,
+        order_item_code, posted_date
 ),
 
 order_channels as (
