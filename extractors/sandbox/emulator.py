@@ -1121,9 +1121,8 @@ class _Handler(BaseHTTPRequestHandler):
         if operation in RATE_LIMITS and status in (200, 202, 400, 404):
             headers["x-amzn-RateLimit-Limit"] = RATE_LIMITS[operation]
         body = b"" if payload is None else json.dumps(payload).encode()
-        self._send(status, body, "application/json", headers)
         wire = self.emulator.wire
-        if wire is not None:
+        if wire is not None:  # recorded before sending: the client may look right after
             parts = urlsplit(self.path)
             with self.emulator._lock:
                 wire.append(
@@ -1138,6 +1137,7 @@ class _Handler(BaseHTTPRequestHandler):
                         "body": body,
                     }
                 )
+        self._send(status, body, "application/json", headers)
 
     def _error(self, err: ApiError, operation: str | None) -> None:
         payload = {"errors": [{"code": err.code, "message": err.message, "details": err.details}]}
