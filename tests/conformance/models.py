@@ -183,7 +183,7 @@ class Operation:
 def _parameter_errors(p: dict, value: str) -> list[str]:
     kind = p.get("type")
     if kind == "array":
-        items = [v for v in value.split(",")]
+        items = value.split(",")
         errors = []
         if any(not v.strip() for v in items):
             errors.append(f"empty item in CSV list {value!r}")
