@@ -11,7 +11,9 @@ and reports the hours it would take against Amazon.
 Reported per phase: calls per operation (from the pacer, i.e. what Amazon would meter), the
 simulated duration, and the minimum the limits allow for those calls — per operation
 max(0, calls - burst) / rate, the slowest operation bounding the whole; also createReport calls per
-report type (steady state: one per type per day). Prints a table, writes
+report type (steady state: one per type per day). FBA Inbound items are getShipmentItemsByShipmentId
+(one per shipment) plus getShipmentItems (the NEXT_TOKEN pages of large shipments), listed when
+called. Prints a table, writes
 RECLAIM_HOME/bench/extraction-<timestamp>.json and .md, and exits non-zero if a source fails.
 """
 

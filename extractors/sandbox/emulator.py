@@ -3,8 +3,18 @@
 It serves a generated sandbox directory (see `simulator.generate`) over HTTP on 127.0.0.1: the
 LWA token endpoint, the Reports API 2021-06-30 (createReport, getReport, getReports,
 cancelReport, getReportDocument), an S3-like document host with pre-signed, expiring URLs, and
-FBA Inbound v0 getShipments / getShipmentItemsByShipmentId (paged with NextToken). Shapes, status
-codes and headers follow ../shared/reference/sp-api-client.md §2.8, §3.3, §5 and §7.
+FBA Inbound v0 getShipments, getShipmentItemsByShipmentId and getShipmentItems (paged with
+NextToken, the way the model pages them). Shapes, status codes and headers follow the official
+models (tests/conformance validates every answer against them) and
+../shared/reference/sp-api-client.md §2.8, §3.3, §5 and §7. Errors are always
+`{"errors": [{"code", "message", "details"}]}`; a parameter an operation does not take is a 400
+InvalidInput (QUERY_PARAMETERS).
+
+Where the emulator has to guess (the models and Amazon's documentation do not say), it says so
+in the docstring of the function concerned: `_check_query` (unknown and repeated parameters),
+`op_get_shipment_items_query` (item update times, DATE_RANGE without dates, a ByShipmentId
+NextToken continuing in getShipmentItems), `op_get_shipments` (a status or id list required with
+DATE_RANGE), `op_create_report` (unknown body fields), and the FATAL error document's text.
 
 Point the library at it with `auth_token_client_class=` (a subclass of
 `sp_api.auth.AccessTokenClient` with `scheme="http://"`, `host="127.0.0.1:PORT"`) and by assigning
@@ -88,8 +98,51 @@ RATE_LIMITS = {
     "getReportDocument": "0.0167",
     "getShipments": "2.0",
     "getShipmentItemsByShipmentId": "2.0",
+    "getShipmentItems": "2.0",
 }
 API_OPERATIONS = frozenset(RATE_LIMITS)
+# The query parameters each operation takes, as its model names them (tests/conformance checks
+# this table against the official models). Anything else is refused with 400 InvalidInput, and
+# so is a parameter given twice (a Python list sent as repeated keys: the models take CSV). The
+# library's four marketplace spellings are tolerated everywhere (sp-api-client.md §2.1, §7.3).
+QUERY_PARAMETERS: dict[str, frozenset[str]] = {
+    "getReports": frozenset(
+        {
+            "reportTypes",
+            "processingStatuses",
+            "marketplaceIds",
+            "pageSize",
+            "createdSince",
+            "createdUntil",
+            "nextToken",
+        }
+    ),
+    "createReport": frozenset(),
+    "getReport": frozenset(),
+    "cancelReport": frozenset(),
+    "getReportDocument": frozenset({"enableContentEncodingUrlHeader"}),
+    "getShipments": frozenset(
+        {
+            "ShipmentStatusList",
+            "ShipmentIdList",
+            "LastUpdatedAfter",
+            "LastUpdatedBefore",
+            "QueryType",
+            "NextToken",
+            "MarketplaceId",
+        }
+    ),
+    "getShipmentItemsByShipmentId": frozenset({"MarketplaceId"}),
+    "getShipmentItems": frozenset(
+        {"LastUpdatedAfter", "LastUpdatedBefore", "QueryType", "NextToken", "MarketplaceId"}
+    ),
+}
+CREATE_REPORT_FIELDS = frozenset(
+    {"reportType", "marketplaceIds", "dataStartTime", "dataEndTime", "reportOptions"}
+)
+_TOLERATED_MARKETPLACE_PARAMS = frozenset(
+    {"MarketplaceId", "MarketplaceIds", "marketplace_ids", "marketplaceIds"}
+)
 
 # Request-level faults: kind -> (HTTP status, error code, message).
 REQUEST_FAULTS: dict[str, tuple[int, str, str]] = {
@@ -224,7 +277,9 @@ class SpApiEmulator:
         None serves each seller's documents in its marketplace's charset (US UTF-8, UK Cp1252,
         declared in the Content-Type); a value forces that charset for every seller.
         `inbound_page_size` is how many shipments (getShipments) or items
-        (getShipmentItemsByShipmentId) a page holds before a NextToken."""
+        (getShipmentItemsByShipmentId, getShipmentItems) a page holds before a NextToken; Amazon
+        does not document its page sizes, so this is a guess that tests turn down to force
+        paging."""
         self.sandbox_dir = Path(sandbox_dir)
         self.manifest: SandboxManifest = load_manifest(self.sandbox_dir)
         self.time_scale = float(time_scale)
@@ -239,6 +294,9 @@ class SpApiEmulator:
         self.endpoint: str | None = None
         self.token_url: str | None = None
         self.requests: list[tuple[str, str, str | None]] = []
+        # Set to a list to record every SP-API exchange (operation, method, path, query, request
+        # body, status, headers, response body) for conformance checks; None records nothing.
+        self.wire: list[dict] | None = None
 
         self._lock = threading.RLock()
         self._key = secrets.token_bytes(32)
@@ -319,7 +377,8 @@ class SpApiEmulator:
         """Make the next `count` matching requests fail. Kinds:
         - `throttle` (429 QuotaExceeded), `server_error` (500), `unavailable` (503): API calls,
           all operations or only `operations` (createReport, getReport, getReports,
-          cancelReport, getReportDocument, getShipments, getShipmentItemsByShipmentId; also
+          cancelReport, getReportDocument, getShipments, getShipmentItemsByShipmentId,
+          getShipmentItems; also
           `token` and `document` when named);
         - `throttle_empty_body`: a 429 without the `errors` body (the library then returns an
           empty payload instead of raising: sp-api-client.md §2.5);
@@ -451,6 +510,8 @@ class SpApiEmulator:
         if report.forced == "FATAL":
             report.status = "FATAL"
             doc_id = self._document_id(report)
+            # Amazon does not document the error document's wording; this text is made up,
+            # and gzipped like every document (compressionAlgorithm GZIP applies to it too).
             body = f"Report {report.report_id} failed: the sandbox was told to fail it.\n"
             self._documents[doc_id] = _Document(
                 doc_id, report.seller_id, gzip.compress(body.encode(), mtime=0)
@@ -528,6 +589,16 @@ class SpApiEmulator:
         report_type = body.get("reportType")
         if not isinstance(report_type, str) or not report_type:
             raise ApiError(400, "InvalidInput", "reportType is required.")
+        # CreateReportSpecification's properties, plus the duplicate key the library adds when
+        # marketplaceIds is not passed (sp-api-client.md §2.1). Refusing the rest is a guess.
+        unknown = sorted(set(body) - CREATE_REPORT_FIELDS - {"MarketplaceIds"})
+        if unknown:
+            raise ApiError(
+                400,
+                "InvalidInput",
+                f"{unknown[0]} is not a field of CreateReportSpecification.",
+                f"Accepted: {', '.join(sorted(CREATE_REPORT_FIELDS))}.",
+            )
         if report_type in SETTLEMENT_REPORT_TYPES:
             # Amazon answers this with 400 InvalidInput "Request for report type 1118 is not
             # allowed at this time" (observed by users; not in the reference).
@@ -823,6 +894,8 @@ class SpApiEmulator:
                 )
             rows, offset = self._take_inbound_token(seller_id, "shipments", token)
             return 200, self._inbound_page(seller_id, "shipments", rows, offset)
+        if one("NextToken"):
+            raise ApiError(400, "InvalidInput", "NextToken goes with QueryType NEXT_TOKEN only.")
         statuses, ids = _csv(query, "ShipmentStatusList"), _csv(query, "ShipmentIdList")
         if not statuses and not ids:
             raise ApiError(
@@ -861,16 +934,69 @@ class SpApiEmulator:
     def op_get_shipment_items(
         self, seller_id: str, shipment_id: str, query: dict[str, list[str]]
     ) -> tuple[int, dict]:
-        """getShipmentItemsByShipmentId: the shipment's items, paged; an unknown shipment (or
-        another seller's) is a 400, as Amazon's sandbox answers BADSHIPMENT."""
-        token = (query.get("NextToken") or [None])[0]
-        if token:
-            rows, offset = self._take_inbound_token(seller_id, f"items:{shipment_id}", token)
-            return 200, self._inbound_page(seller_id, f"items:{shipment_id}", rows, offset)
+        """getShipmentItemsByShipmentId: the shipment's items. The operation takes no NextToken
+        (the model: shipmentId, and a deprecated MarketplaceId); a shipment with more items than
+        `inbound_page_size` answers its first page with a NextToken, as Amazon's own example does,
+        and the rest is had from getShipmentItems with QueryType=NEXT_TOKEN (a NextToken sent
+        here is refused by the query check). An unknown shipment (or another seller's) is a 400,
+        as Amazon's sandbox answers BADFBA15DJ9SVVD."""
         for e in self._shipments_for(seller_id):
             if e["shipment"]["ShipmentId"] == shipment_id:
-                return 200, self._inbound_page(seller_id, f"items:{shipment_id}", e["items"], 0)
+                return 200, self._inbound_page(seller_id, "items", e["items"], 0)
         raise ApiError(400, "InvalidInput", f"Invalid shipment id: {shipment_id}.")
+
+    def op_get_shipment_items_query(
+        self, seller_id: str, query: dict[str, list[str]]
+    ) -> tuple[int, dict]:
+        """getShipmentItems (GET /fba/inbound/v0/shipmentItems): QueryType DATE_RANGE (the items
+        of shipments last updated in [LastUpdatedAfter, LastUpdatedBefore], both inclusive) or
+        NEXT_TOKEN (the next page of an earlier getShipmentItems or getShipmentItemsByShipmentId
+        answer); MarketplaceId is required, as the model says.
+
+        Where this guesses: the simulator keeps one update time per shipment, not per item, so an
+        item counts as updated when its shipment was; the model marks both dates optional, but
+        DATE_RANGE without both is refused here (QueryType's description says the range is given
+        by the two); and that a ByShipmentId NextToken continues here is how policy-2026.md §1
+        and the library's docstring read the model, which does not say so in as many words."""
+
+        def one(name: str) -> str | None:
+            values = query.get(name)
+            return values[0] if values else None
+
+        if not one("MarketplaceId"):
+            raise ApiError(400, "InvalidInput", "MarketplaceId is required.")
+        query_type = one("QueryType")
+        if query_type not in ("DATE_RANGE", "NEXT_TOKEN"):
+            raise ApiError(400, "InvalidInput", "QueryType must be one of DATE_RANGE, NEXT_TOKEN.")
+        if query_type == "NEXT_TOKEN":
+            token = one("NextToken")
+            if not token:
+                raise ApiError(
+                    400, "InvalidInput", "NextToken is required for QueryType NEXT_TOKEN."
+                )
+            rows, offset = self._take_inbound_token(seller_id, "items", token)
+            return 200, self._inbound_page(seller_id, "items", rows, offset)
+        if one("NextToken"):
+            raise ApiError(400, "InvalidInput", "NextToken goes with QueryType NEXT_TOKEN only.")
+        if not one("LastUpdatedAfter") or not one("LastUpdatedBefore"):
+            raise ApiError(
+                400,
+                "InvalidInput",
+                "LastUpdatedAfter and LastUpdatedBefore are required for QueryType DATE_RANGE.",
+            )
+        after = _parse_time(one("LastUpdatedAfter"), "LastUpdatedAfter")
+        before = _parse_time(one("LastUpdatedBefore"), "LastUpdatedBefore")
+        if after > before:
+            raise ApiError(
+                400, "InvalidInput", "LastUpdatedAfter must be before LastUpdatedBefore."
+            )
+        rows = [
+            item
+            for e in self._shipments_for(seller_id)
+            if after <= e["_updated"] <= before
+            for item in e["items"]
+        ]
+        return 200, self._inbound_page(seller_id, "items", rows, 0)
 
     def op_token(self, form: dict[str, list[str]]) -> tuple[int, dict, str | None]:
         def one(name: str) -> str:
@@ -923,6 +1049,38 @@ def _csv(query: dict[str, list[str]], name: str) -> list[str]:
     return out
 
 
+def _check_query(operation: str, query: dict[str, list[str]]) -> None:
+    """400 InvalidInput for a parameter the operation does not take, or one given twice.
+
+    Where this is a guess: Amazon's answer to an unknown parameter is not documented, and it
+    evidently ignores at least one (a NextToken sent to getShipmentItemsByShipmentId comes back
+    as the same first page, which is how clients loop for ever). The emulator refuses instead, so
+    such a request fails a test rather than passing unnoticed."""
+    allowed = QUERY_PARAMETERS.get(operation)
+    if allowed is None:
+        return
+    for name, values in query.items():
+        if name not in allowed and name not in _TOLERATED_MARKETPLACE_PARAMS:
+            hint = ""
+            if operation == "getShipmentItemsByShipmentId" and name == "NextToken":
+                hint = " Page on with getShipmentItems and QueryType=NEXT_TOKEN."
+            raise ApiError(
+                400,
+                "InvalidInput",
+                f"{name} is not a parameter of {operation}.{hint}",
+                f"Accepted: {', '.join(sorted(allowed)) or 'none'}.",
+            )
+        if len(values) > 1 and name not in _TOLERATED_MARKETPLACE_PARAMS:
+            raise ApiError(
+                400,
+                "InvalidInput",
+                f"{name} is given {len(values)} times; send one comma-separated value.",
+            )
+    flag = query.get("enableContentEncodingUrlHeader")
+    if flag and flag[0] not in ("true", "false"):
+        raise ApiError(400, "InvalidInput", "enableContentEncodingUrlHeader must be a boolean.")
+
+
 def _s3_error(code: str, message: str, request_id: str, extra: str = "") -> bytes:
     return (
         '<?xml version="1.0" encoding="UTF-8"?>\n'
@@ -958,9 +1116,27 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _json(self, status: int, payload, operation: str | None = None) -> None:
         headers = {"x-amzn-RequestId": self._request_id()}
+        # The models list the rate header on 200/201/202, 400 and 404 only (not 401/403/415/
+        # 429/5xx).
         if operation in RATE_LIMITS and status in (200, 202, 400, 404):
             headers["x-amzn-RateLimit-Limit"] = RATE_LIMITS[operation]
         body = b"" if payload is None else json.dumps(payload).encode()
+        wire = self.emulator.wire
+        if wire is not None:  # recorded before sending: the client may look right after
+            parts = urlsplit(self.path)
+            with self.emulator._lock:
+                wire.append(
+                    {
+                        "operation": operation,
+                        "method": self.command,
+                        "path": parts.path,
+                        "query": parse_qs(parts.query, keep_blank_values=True),
+                        "request_body": getattr(self, "_request_body", b""),
+                        "status": status,
+                        "headers": headers,
+                        "body": body,
+                    }
+                )
         self._send(status, body, "application/json", headers)
 
     def _error(self, err: ApiError, operation: str | None) -> None:
@@ -969,7 +1145,8 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _body(self) -> bytes:
         length = int(self.headers.get("Content-Length") or 0)
-        return self.rfile.read(length) if length > 0 else b""
+        self._request_body = self.rfile.read(length) if length > 0 else b""
+        return self._request_body
 
     # -- dispatch -----------------------------------------------------------------------------
 
@@ -1023,6 +1200,7 @@ class _Handler(BaseHTTPRequestHandler):
                 raise ApiError(status, code, message)
             if emu.limiter is not None and not emu.limiter(operation, seller):
                 raise ApiError(429, *REQUEST_FAULTS["throttle"][1:])
+            _check_query(operation, query)
             if operation == "createReport":
                 try:
                     body = json.loads(self._body() or b"{}")
@@ -1046,6 +1224,8 @@ class _Handler(BaseHTTPRequestHandler):
                 status, payload = emu.op_get_shipments(seller, query)
             elif operation == "getShipmentItemsByShipmentId":
                 status, payload = emu.op_get_shipment_items(seller, arg, query)
+            elif operation == "getShipmentItems":
+                status, payload = emu.op_get_shipment_items_query(seller, query)
             else:  # getReportDocument
                 status, payload = emu.op_get_report_document(seller, arg)
             self._json(status, payload, operation)
@@ -1154,6 +1334,8 @@ def _route(method: str, path: str) -> tuple[str | None, str]:
         shipment_id = path[len(shipments) + 1 : -len("/items")]
         if shipment_id and "/" not in shipment_id:
             return "getShipmentItemsByShipmentId", shipment_id
+    if path == f"{INBOUND_PREFIX}/shipmentItems" and method == "GET":
+        return "getShipmentItems", ""
     return None, ""
 
 

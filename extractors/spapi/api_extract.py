@@ -32,6 +32,9 @@ INBOUND_LOOKBACK_DAYS = 45
 # PostedBefore must be more than 2 minutes before the request (sp-api-client.md §4).
 POSTED_BEFORE_MARGIN = timedelta(minutes=3)
 MAX_PAGES = 10_000  # bound on NextToken loops: 1 M events per window at 100 a page
+# Bound on one shipment's item pages (getShipmentItems NEXT_TOKEN): far beyond the SKUs a
+# shipment can hold at any page size Amazon uses.
+MAX_ITEM_PAGES = 500
 # getShipments statuses to ask for (a status list is required for DATE_RANGE queries; READY_TO_SHIP
 # is left out: historically rejected, and such a shipment has received nothing yet).
 INBOUND_STATUSES = (
@@ -72,19 +75,56 @@ def _nonempty(payload, what: str) -> dict:
     return payload
 
 
-def _paged(call: ApiCaller, operation: str, first: Callable, more: Callable, what: str):
-    """All pages: `first()` then `more(token)` while a NextToken comes back."""
+def _paged(
+    call: ApiCaller,
+    operation: str,
+    first: Callable,
+    more: Callable,
+    what: str,
+    *,
+    records: tuple[str, Callable[[dict], object]] | None = None,
+    more_operation: str | None = None,
+    max_pages: int = MAX_PAGES,
+):
+    """All pages: `first()` then `more(token)` while a NextToken comes back, at most `max_pages`
+    (then a RuntimeError naming the operation). Paging also ends when a token comes back that was
+    already followed (Amazon's own example responses repeat theirs: following it again would
+    only fetch the same page for ever) and, with `records` = (the payload's list, a record's
+    identity), when a page brings no record not seen before; records already seen are dropped
+    from a later page, so no row is landed twice. `more_operation` names the operation `more`
+    calls when it is not `operation` (pacing and retries are per operation)."""
     pages = []
+    seen_tokens: set[str] = set()
+    seen: set = set()
     payload = call(operation, lambda: _nonempty(first().payload, what), what)
-    for _ in range(MAX_PAGES):
+    for _ in range(max_pages):
+        if records is not None:
+            name, identity = records
+            rows = [r for r in payload.get(name) or [] if isinstance(r, dict)]
+            fresh = [r for r in rows if identity(r) not in seen]
+            if pages and not fresh:
+                log.warning("%s: a page with nothing new; paging ends here", what)
+                return pages
+            if len(fresh) < len(rows):
+                payload = {**payload, name: fresh}
+            seen.update(identity(r) for r in fresh)
         pages.append({"payload": payload})
         token = payload.get("NextToken")
         if not token:
             return pages
+        if token in seen_tokens:
+            log.warning("%s: the NextToken came back unchanged; paging ends here", what)
+            return pages
+        seen_tokens.add(token)
         payload = call(
-            operation, lambda t=token: _nonempty(more(t).payload, what), f"{what} (next page)"
+            more_operation or operation,
+            lambda t=token: _nonempty(more(t).payload, what),
+            f"{what} (next page)",
         )
-    raise RuntimeError(f"{what}: more than {MAX_PAGES} pages; narrow the window")
+    raise RuntimeError(
+        f"{what}: more than {max_pages} pages of {more_operation or operation}; "
+        "Amazon keeps answering with new NextTokens (narrow the window, or report it)"
+    )
 
 
 def _financial_pages(client, call: ApiCaller, start: datetime, end: datetime) -> dict:
@@ -100,31 +140,72 @@ def _financial_pages(client, call: ApiCaller, start: datetime, end: datetime) ->
     return {"api": "finances/v0/financialEvents", "request": args, "pages": pages}
 
 
+def _shipment_key(shipment: dict) -> object:
+    return shipment.get("ShipmentId")
+
+
+def _item_key(item: dict) -> object:
+    # A shipment holds each SKU once; the whole record stands in when both ids are missing.
+    if item.get("SellerSKU") or item.get("FulfillmentNetworkSKU"):
+        return (item.get("ShipmentId"), item.get("SellerSKU"), item.get("FulfillmentNetworkSKU"))
+    return json.dumps(item, sort_keys=True, default=str)
+
+
+def _shipment_item_pages(client, call: ApiCaller, shipment_id: str) -> list[dict]:
+    """One shipment's items: getShipmentItemsByShipmentId once, with the shipment id and nothing
+    else (the model takes no NextToken there, and its MarketplaceId is "Deprecated. Do not use."),
+    then, while Amazon hands out a NextToken, getShipmentItems with QueryType=NEXT_TOKEN
+    (policy-2026.md §1). Feeding the token back into ByShipmentId is what looped for ever:
+    Amazon ignores it and answers the first page, token included, again."""
+    marketplace_id = call.conn.marketplace_id
+    return _paged(
+        call,
+        "getShipmentItemsByShipmentId",
+        lambda: client.shipment_items_by_shipment_only(shipment_id),
+        lambda token: client.shipment_items(
+            QueryType="NEXT_TOKEN", NextToken=token, MarketplaceId=marketplace_id
+        ),
+        f"getShipmentItemsByShipmentId {shipment_id}",
+        records=("ItemData", _item_key),
+        more_operation="getShipmentItems",
+        max_pages=MAX_ITEM_PAGES,
+    )
+
+
 def _inbound_pages(client, call: ApiCaller, start: datetime, end: datetime) -> dict:
+    """Shipments updated in the window (getShipments DATE_RANGE, then QueryType=NEXT_TOKEN pages)
+    and every one of their items (_shipment_item_pages).
+
+    getShipmentItems with QueryType=DATE_RANGE is deliberately not used: it returns the items
+    *updated* in the window, across shipments, so a shipment's item list could come back partial
+    (an inbound-shortage claim needs every line of the shipment), the model does not say whether
+    a receipt updates an item's date, and the items carry no shipment status, so getShipments is
+    needed anyway. Per shipment it costs one call (2 requests/s, burst 30) for the ~dozens of
+    shipments a seller updates in a 45-day lookback: not worth the risk of missing lines."""
+    marketplace_id = call.conn.marketplace_id
     args = {
         "QueryType": "DATE_RANGE",
         "LastUpdatedAfter": _iso(start),
         "LastUpdatedBefore": _iso(end),
         # A CSV string: a Python list would go out as repeated keys (sp-api-client.md §8.19).
         "ShipmentStatusList": ",".join(INBOUND_STATUSES),
+        # Named explicitly, so the library adds none of its three other marketplace spellings.
+        "MarketplaceId": marketplace_id,
     }
     pages = _paged(
         call,
         "getShipments",
         lambda: client.get_shipments(**args),
-        lambda token: client.get_shipments(QueryType="NEXT_TOKEN", NextToken=token),
+        lambda token: client.get_shipments(
+            QueryType="NEXT_TOKEN", NextToken=token, MarketplaceId=marketplace_id
+        ),
         f"getShipments {args['LastUpdatedAfter']}..{args['LastUpdatedBefore']}",
+        records=("ShipmentData", _shipment_key),
     )
     item_pages = []
     ids = [s["ShipmentId"] for p in pages for s in p["payload"].get("ShipmentData") or []]
-    for shipment_id in ids:
-        item_pages += _paged(
-            call,
-            "getShipmentItemsByShipmentId",
-            lambda sid=shipment_id: client.shipment_items_by_shipment(sid),
-            lambda token, sid=shipment_id: client.shipment_items_by_shipment(sid, NextToken=token),
-            f"getShipmentItemsByShipmentId {shipment_id}",
-        )
+    for shipment_id in dict.fromkeys(ids):
+        item_pages += _shipment_item_pages(client, call, shipment_id)
     return {
         "api": "fba/inbound/v0/shipments",
         "request": args,

@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import os
 from dataclasses import dataclass, field
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 import sp_api.auth.access_token_client as token_module
 from sp_api.api import Reports
@@ -129,7 +129,12 @@ class FinancesClient(_HostFromEndpoint, FinancesV0):
 
 
 class InboundClient(_HostFromEndpoint, FulfillmentInboundV0):
-    pass
+    def shipment_items_by_shipment_only(self, shipment_id: str):
+        """getShipmentItemsByShipmentId as the model defines it: the shipment id in the path and
+        no query at all. The library's `shipment_items_by_shipment` adds its four marketplace
+        parameters; the model's only one here, MarketplaceId, is "Deprecated. Do not use."."""
+        path = f"/fba/inbound/v0/shipments/{quote(shipment_id, safe='')}/items"
+        return self._request(path, params={}, add_marketplace=False)
 
 
 def _client(cls, conn: SpApiConnection):

@@ -36,6 +36,7 @@ RATE_LIMITS: dict[str, tuple[float, int]] = {
     "listFinancialEvents": (0.5, 30),
     "getShipments": (2.0, 30),
     "getShipmentItemsByShipmentId": (2.0, 30),
+    "getShipmentItems": (2.0, 30),
 }
 
 

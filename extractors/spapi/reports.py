@@ -4,7 +4,9 @@ Behaviour on Amazon's realities (../shared/reference/sp-api-client.md §3, §8):
 - 429/5xx/transport errors are retried with exponential backoff within a bounded budget; the
   library retries nothing by itself.
 - CANCELLED means "no data for the window": a success with no document.
-- FATAL raises ReportFailed carrying Amazon's error document when there is one.
+- FATAL raises ReportFailed carrying Amazon's error document when there is one, decompressed
+  (compressionAlgorithm applies to FATAL documents too) and decoded, so the reason reads as text
+  in the message and in incidents.jsonl.
 - The document is downloaded as bytes with httpx (the library's own download falls back to
   iso-8859-1 and may silently return bytes); the charset comes from the response's Content-Type
   and the gzip flag is checked against the bytes by the parser.
@@ -15,6 +17,7 @@ from __future__ import annotations
 
 import logging
 import time
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -282,8 +285,8 @@ def collect_report(
         detail = ""
         if doc_id:
             try:
-                body, _, _ = _download(client, call, doc_id)
-                detail = ": " + body.decode("utf-8", "replace")[:2000]
+                body, charset, compression = _download(client, call, doc_id)
+                detail = ": " + error_document_text(body, charset, compression)[:2000]
             except Exception as exc:  # the error document itself failed: say so
                 detail = f" (error document {doc_id} could not be read: {exc})"
         raise ReportFailed(f"{report_type} report {report_id} ended FATAL{detail}")
@@ -346,6 +349,30 @@ def _download(
         resp.raise_for_status()
         return resp.content, resp.charset_encoding, compression
     raise last_error or ReportFailed(f"could not download document {doc_id}")
+
+
+def error_document_text(body: bytes, charset: str | None, compression: str | None) -> str:
+    """A FATAL report's error document as text: gunzipped when getReportDocument said GZIP
+    (compressionAlgorithm applies to every document, FATAL ones too: policy-2026.md §1) or when
+    the bytes are gzip anyway; a GZIP flag on a plain body (an Amazon incident, sp-api-client.md
+    §8.13) is read as it is, and a truncated stream as far as it goes."""
+    # The gzip magic decides, whatever the flag says: a flagged plain body stays as it is.
+    if body[:2] == b"\x1f\x8b":
+        unzip = zlib.decompressobj(16 + zlib.MAX_WBITS)
+        try:
+            text = unzip.decompress(body)
+            if not unzip.eof:
+                text += b" ... (error document truncated)"
+        except zlib.error as exc:
+            text = f"(error document {compression or 'gzip'} unreadable: {exc})".encode()
+        body = text
+    codec = (charset or "utf-8").strip().lower()
+    codec = {"windows-31j": "cp932"}.get(codec, codec)
+    try:
+        text = body.decode(codec, "replace")
+    except LookupError:
+        text = body.decode("utf-8", "replace")
+    return " ".join(text.split())
 
 
 def _checked(payload, key: str, what: str) -> dict:

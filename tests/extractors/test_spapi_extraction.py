@@ -5,6 +5,7 @@ and calls paced per seller and operation."""
 
 from __future__ import annotations
 
+import gzip
 from datetime import timedelta
 
 import pyarrow.parquet as pq
@@ -166,6 +167,69 @@ def test_fatal_is_a_clear_error_and_is_not_resumed(tmp_path, scenario_dir, emula
         reuse_hours=0, retry=NO_SLEEP,
     )  # fmt: skip
     assert outcomes[0].status == "DONE" and outcomes[0].how == "created"
+
+
+def test_fatal_reason_is_decompressed_in_the_error_and_the_incident(
+    tmp_path, scenario_dir, emulator, monkeypatch
+):
+    """A FATAL report's error document is gzipped like every document: its reason must reach
+    the error message and incidents.jsonl as text, not as gzip bytes."""
+    import json
+
+    import dagster as dg
+
+    from orchestration.schedules import run_failure_incidents
+
+    conn = _conn(emulator)
+    end = scenario_dir.scenario.as_of
+    emulator.inject("fatal")
+    with pytest.raises(ReportFailed) as exc:
+        extract_report(
+            tmp_path, "SANDBOX1", conn, LEDGER_DETAIL, end - timedelta(days=5), end,
+            poll_interval_s=0, reuse_hours=0, retry=NO_SLEEP,
+        )  # fmt: skip
+    message = str(exc.value)
+    assert "ended FATAL: Report " in message and "the sandbox was told to fail it" in message
+    assert "\\x1f" not in message and "\x1f" not in message
+
+    @dg.op
+    def pull_ledger():
+        raise ReportFailed(message)
+
+    @dg.job
+    def extraction():
+        pull_ledger()
+
+    monkeypatch.setenv("RECLAIM_HOME", str(tmp_path))
+    instance = dg.DagsterInstance.ephemeral()
+    result = extraction.execute_in_process(instance=instance, raise_on_error=False)
+    context = dg.build_run_status_sensor_context(
+        sensor_name="run_failure_incidents",
+        dagster_instance=instance,
+        dagster_run=result.dagster_run,
+        dagster_event=result.get_run_failure_event(),
+    ).for_run_failure()
+    run_failure_incidents(context)
+    [line] = (tmp_path / "incidents.jsonl").read_text(encoding="utf-8").splitlines()
+    [step] = json.loads(line)["failed_steps"]
+    assert "the sandbox was told to fail it" in step["error"]
+
+
+@pytest.mark.parametrize(
+    ("body", "compression", "expected"),
+    [
+        (gzip.compress(b"Report failed:\nno access to GET_LEDGER\n"), "GZIP",
+         "Report failed: no access to GET_LEDGER"),
+        # a GZIP flag on a plain body (Amazon incident 2023-06-21): read as it is
+        (b"plain reason", "GZIP", "plain reason"),
+        # gzip bytes without the flag: still decompressed
+        (gzip.compress(b"unflagged reason"), None, "unflagged reason"),
+        # a truncated stream: as far as it goes, and said so
+        (gzip.compress(b"x" * 5000)[:30], "GZIP", "(error document truncated)"),
+    ],
+)  # fmt: skip
+def test_error_document_text(body, compression, expected):
+    assert expected in reports.error_document_text(body, "UTF-8", compression)
 
 
 def test_cancelled_means_no_data_and_advances_the_cursor(tmp_path, scenario_dir, emulator):

@@ -1,6 +1,7 @@
 """FBA Inbound v0 in the sandbox: the simulator's shipments (consistent with the ledger's Receipts
-rows), their ground truth, and the emulator's getShipments / getShipmentItemsByShipmentId routes
-driven through python-amazon-sp-api's real v0 client over HTTP (no mocks of the library)."""
+rows), their ground truth, and the emulator's getShipments / getShipmentItemsByShipmentId /
+getShipmentItems routes driven through python-amazon-sp-api's real v0 client over HTTP (no mocks
+of the library)."""
 
 from __future__ import annotations
 
@@ -126,12 +127,20 @@ def test_shipment_items_paged_and_by_seller(sandbox, small_pages):
     big = next(s for s in doc["shipments"] if len(s["items"]) > 2)
     sid = big["shipment"]["ShipmentId"]
     with inbound_client(_conn(small_pages)) as client:
-        res = client.shipment_items_by_shipment(sid)
+        res = client.shipment_items_by_shipment_only(sid)
+        # a large shipment's first page carries a NextToken, as Amazon's example does ...
+        assert len(res.payload["ItemData"]) == 2 and res.payload["NextToken"]
+        # ... which ByShipmentId does not take (the model has no NextToken there) ...
+        with pytest.raises(SellingApiBadRequestException, match="QueryType=NEXT_TOKEN"):
+            client.shipment_items_by_shipment(sid, NextToken=res.payload["NextToken"])
+        # ... and getShipmentItems with QueryType=NEXT_TOKEN continues
         items = list(res.payload["ItemData"])
-        while res.payload.get("NextToken"):
-            res = client.shipment_items_by_shipment(sid, NextToken=res.payload["NextToken"])
+        for _ in range(50):
+            if not res.payload.get("NextToken"):
+                break
+            res = client.shipment_items(QueryType="NEXT_TOKEN", NextToken=res.payload["NextToken"])
             items += res.payload["ItemData"]
-        assert items == big["items"]
+        assert items == big["items"] and not res.payload.get("NextToken")
         assert {"SellerSKU", "FulfillmentNetworkSKU", "QuantityShipped", "QuantityReceived",
                 "QuantityInCase"} <= set(items[0])  # fmt: skip
         with pytest.raises(SellingApiBadRequestException):
@@ -209,3 +218,60 @@ def test_extraction_lands_every_item_despite_faults(sandbox, emulator, tmp_path)
         item = items[(row["shipment_id"], row["seller_sku"])]
         assert row["quantity_shipped"] == item["QuantityShipped"]
         assert row["quantity_received"] == item["QuantityReceived"]
+
+
+def test_shipment_items_by_date_range(sandbox, small_pages):
+    after, before = "2026-09-01T00:00:00Z", "2026-10-01T00:00:00Z"
+    lo, hi = datetime(2026, 9, 1, tzinfo=UTC), datetime(2026, 10, 1, tzinfo=UTC)
+    expected = [
+        (i["ShipmentId"], i["SellerSKU"])
+        for s in _file(sandbox)["shipments"]
+        if lo <= datetime.fromisoformat(s["last_updated"].replace("Z", "+00:00")) <= hi
+        for i in s["items"]
+    ]
+    with inbound_client(_conn(small_pages)) as client:
+        res = client.shipment_items(
+            QueryType="DATE_RANGE", LastUpdatedAfter=after, LastUpdatedBefore=before
+        )
+        items = list(res.payload["ItemData"])
+        for _ in range(500):
+            if not res.payload.get("NextToken"):
+                break
+            res = client.shipment_items(QueryType="NEXT_TOKEN", NextToken=res.payload["NextToken"])
+            items += res.payload["ItemData"]
+        assert sorted((i["ShipmentId"], i["SellerSKU"]) for i in items) == sorted(expected)
+        assert expected
+        for bad in (
+            {"QueryType": "SHIPMENT"},  # getShipments' query type, not this operation's
+            {"QueryType": "DATE_RANGE", "LastUpdatedAfter": after},
+            {"QueryType": "NEXT_TOKEN"},
+            {"QueryType": "NEXT_TOKEN", "NextToken": "never-issued"},
+            {"QueryType": "DATE_RANGE", "LastUpdatedAfter": after, "LastUpdatedBefore": before,
+             "ShipmentIdList": "FBA1"},  # not a parameter of getShipmentItems
+        ):  # fmt: skip
+            with pytest.raises(SellingApiBadRequestException):
+                client.shipment_items(**bad)
+
+
+def test_extraction_pages_large_shipments_through_get_shipment_items(
+    sandbox, small_pages, tmp_path
+):
+    """Shipments with more items than a page: ByShipmentId once per shipment, the rest through
+    getShipmentItems NEXT_TOKEN, every item landed exactly once."""
+    start = sandbox.scenario.start.replace(day=1)
+    end = date.fromordinal(sandbox.scenario.as_of.toordinal() + 1)
+    outcomes = extract_inbound_shipments(tmp_path, "SANDBOX1", _conn(small_pages), start, end)
+    shipments = _file(sandbox)["shipments"]
+    by_id = small_pages.calls("GET", "/fba/inbound/v0/shipments/")
+    assert by_id == len(shipments)  # each shipment once (every window holds each update once)
+    extra_pages = sum((len(s["items"]) - 1) // 2 for s in shipments)
+    assert extra_pages > 0
+    assert small_pages.calls("GET", "/fba/inbound/v0/shipmentItems") == extra_pages
+    files = sorted((tmp_path / "landing" / "parquet" / "inbound_shipment_items").rglob("*.parquet"))
+    landed = [
+        (r["shipment_id"], r["seller_sku"]) for f in files for r in pq.read_table(f).to_pylist()
+    ]
+    assert sorted(landed) == sorted(
+        (i["ShipmentId"], i["SellerSKU"]) for s in shipments for i in s["items"]
+    )
+    assert sum(o.result.rows_quarantined for o in outcomes) == 0
