@@ -225,11 +225,18 @@ def find_done_reports(
         # The library moves `nextToken` out of the payload into `next_token` (ApiResponse).
         return payload, res.next_token or payload.get("nextToken")
 
+    seen_tokens: set[str] = set()
+    seen_ids: set[str] = set()
     for _ in range(max_pages):  # bounded (by default 2,000 reports of one type)
         payload, token = call("getReports", lambda kw=kwargs: page(kw), f"getReports {report_type}")
-        found.extend(payload.get("reports") or [])
-        if not token:
+        # Amazon's own example answers the same page and token for ever: a report already listed
+        # is not listed twice, and a token seen before (or a page with nothing new) ends paging.
+        new = [r for r in payload.get("reports") or [] if str(r.get("reportId")) not in seen_ids]
+        seen_ids.update(str(r.get("reportId")) for r in new)
+        found.extend(new)
+        if not token or token in seen_tokens or not new:
             return found
+        seen_tokens.add(token)
         kwargs = {"nextToken": token}
     if complete:
         raise ReportFailed(
