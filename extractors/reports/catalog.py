@@ -678,6 +678,41 @@ FINANCIAL_EVENTS = DocumentSpec(
     natural_key=("event_id", "line_no"),
 )
 
+# Finances v2024-06-19 listTransactions (policy-2026.md §1; model sp-api-models/
+# finances_2024-06-19.json): one row per leaf breakdown of each item of a transaction (of the
+# transaction itself when it has no items); an item without breakdowns is one row of its
+# totalAmount, a transaction without items or breakdowns one row of its totalAmount (breakdown
+# path and type then empty). Money arrives as JSON numbers and is read as Decimal.
+FINANCE_TRANSACTIONS = DocumentSpec(
+    source="finance_transactions",
+    title="Finances v2024-06-19 transactions (listTransactions)",
+    date_column="posted_date",
+    max_window_days=180,
+    columns=(
+        Column("transaction_id", "transaction_id"),
+        Column("line_no", "line_no", INT),
+        Column("transaction_type", "transaction_type"),
+        Column("transaction_status", "transaction_status", required=False),
+        Column("posted_date", "posted_date", TIMESTAMP),
+        Column("marketplace_id", "marketplace_id", required=False),
+        Column("amazon_order_id", "amazon_order_id", required=False),
+        Column("shipment_id", "shipment_id", required=False),
+        Column("refund_id", "refund_id", required=False),
+        Column("financial_event_group_id", "financial_event_group_id", required=False),
+        Column("order_adjustment_item_id", "order_adjustment_item_id", required=False),
+        Column("seller_sku", "seller_sku", required=False),
+        Column("asin", "asin", required=False),
+        Column("quantity", "quantity", INT, required=False),
+        Column("fulfillment_network", "fulfillment_network", required=False),
+        Column("item_description", "item_description", required=False),
+        Column("breakdown_path", "breakdown_path", nullable=True),
+        Column("breakdown_type", "breakdown_type", nullable=True),
+        Column("amount", "amount", DECIMAL),
+        Column("currency", "currency"),
+    ),
+    natural_key=("transaction_id", "line_no"),
+)
+
 # FBA Inbound v0 getShipments + getShipmentItemsByShipmentId (sp-api-client.md §5): one row per
 # shipment item with its shipment's status and destination.
 INBOUND_SHIPMENT_ITEMS = DocumentSpec(
@@ -714,6 +749,7 @@ SPECS: tuple[DocumentSpec, ...] = (
     STORAGE_FEES,
     SETTLEMENTS,
     FINANCIAL_EVENTS,
+    FINANCE_TRANSACTIONS,
     INBOUND_SHIPMENT_ITEMS,
     PRODUCT_MASTER,
 )

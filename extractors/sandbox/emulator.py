@@ -4,7 +4,8 @@ It serves a generated sandbox directory (see `simulator.generate`) over HTTP on 
 LWA token endpoint, the Reports API 2021-06-30 (createReport, getReport, getReports,
 cancelReport, getReportDocument), an S3-like document host with pre-signed, expiring URLs, and
 FBA Inbound v0 getShipments / getShipmentItemsByShipmentId (paged with NextToken). Shapes, status
-codes and headers follow ../shared/reference/sp-api-client.md §2.8, §3.3, §5 and §7.
+codes and headers follow ../shared/reference/sp-api-client.md §2.8, §3.3, §5 and §7. Finances
+v2024-06-19 listTransactions and v0 listFinancialEvents: extractors.sandbox.emulator_finances.
 
 Point the library at it with `auth_token_client_class=` (a subclass of
 `sp_api.auth.AccessTokenClient` with `scheme="http://"`, `host="127.0.0.1:PORT"`) and by assigning
@@ -43,6 +44,11 @@ from extractors.sandbox.catalog import (
     SCENARIO_FILE,
     SETTLEMENT_DIR,
     SETTLEMENT_REPORT_TYPE,
+)
+from extractors.sandbox.emulator_finances import (
+    FINANCIAL_EVENTS_PATH,
+    TRANSACTIONS_PATH,
+    FinancesEmulation,
 )
 from extractors.sandbox.inbound import INBOUND_FILE
 from extractors.sandbox.simulator import (
@@ -88,6 +94,8 @@ RATE_LIMITS = {
     "getReportDocument": "0.0167",
     "getShipments": "2.0",
     "getShipmentItemsByShipmentId": "2.0",
+    "listTransactions": "0.5",
+    "listFinancialEvents": "0.5",
 }
 API_OPERATIONS = frozenset(RATE_LIMITS)
 
@@ -216,6 +224,7 @@ class SpApiEmulator:
         document_charset: str | None = None,
         clock: Callable[[], float] = time.time,
         inbound_page_size: int = 10,
+        settlement_retention_days: int | None = 90,
     ):
         """`time_scale` scales Amazon's nominal processing time (15 s queued, 45 s in progress);
         0 advances reports on polls only: IN_QUEUE, then IN_PROGRESS, terminal on poll number
@@ -224,7 +233,11 @@ class SpApiEmulator:
         None serves each seller's documents in its marketplace's charset (US UTF-8, UK Cp1252,
         declared in the Content-Type); a value forces that charset for every seller.
         `inbound_page_size` is how many shipments (getShipments) or items
-        (getShipmentItemsByShipmentId) a page holds before a NextToken."""
+        (getShipmentItemsByShipmentId) a page holds before a NextToken.
+        `settlement_retention_days`: getReports lists a settlement report only if it was created
+        within that many days of the emulator's clock (Amazon keeps them listable for 90 days,
+        policy-2026.md §1); None lists the whole simulated history. Finances
+        (`self.finances`, extractors.sandbox.emulator_finances) always serves the whole period."""
         self.sandbox_dir = Path(sandbox_dir)
         self.manifest: SandboxManifest = load_manifest(self.sandbox_dir)
         self.time_scale = float(time_scale)
@@ -234,6 +247,8 @@ class SpApiEmulator:
         self.document_charset = document_charset
         self.clock = clock
         self.inbound_page_size = int(inbound_page_size)
+        self.settlement_retention_days = settlement_retention_days
+        self.finances = FinancesEmulation(self)
         # Hook for rate limiting: limiter(operation, seller_id) -> True to allow, False for 429.
         self.limiter: Callable[[str, str], bool] | None = None
         self.endpoint: str | None = None
@@ -319,7 +334,8 @@ class SpApiEmulator:
         """Make the next `count` matching requests fail. Kinds:
         - `throttle` (429 QuotaExceeded), `server_error` (500), `unavailable` (503): API calls,
           all operations or only `operations` (createReport, getReport, getReports,
-          cancelReport, getReportDocument, getShipments, getShipmentItemsByShipmentId; also
+          cancelReport, getReportDocument, getShipments, getShipmentItemsByShipmentId,
+          listTransactions, listFinancialEvents; also
           `token` and `document` when named);
         - `throttle_empty_body`: a 429 without the `errors` body (the library then returns an
           empty payload instead of raising: sp-api-client.md §2.5);
@@ -662,6 +678,12 @@ class SpApiEmulator:
                         continue
                     if not since <= r.created <= until:
                         continue
+                    if (
+                        r.report_type in SETTLEMENT_REPORT_TYPES
+                        and self.settlement_retention_days is not None
+                        and r.created < now - self.settlement_retention_days * 86400
+                    ):
+                        continue
                     if mids and not mids & set(r.marketplace_ids):
                         continue
                     self._advance(r)
@@ -690,8 +712,9 @@ class SpApiEmulator:
         <sandbox>/<seller>/settlements/, created SETTLEMENT_PUBLISH_DELAY after the settlement
         closed, its document served by the document route like any other. Report ids are derived
         from seller and settlement (stable across emulator restarts); files that appear later are
-        picked up by the next listing. No 90-day retention is applied to them (an explicit
-        createdSince reaches the whole simulated history)."""
+        picked up by the next listing. getReports lists only those created within
+        `settlement_retention_days` (None: all, an explicit createdSince then reaches the whole
+        simulated history)."""
         seller = self._sellers[seller_id]
         folder = Path(
             seller.files.get("settlements") or self.sandbox_dir / seller_id / SETTLEMENT_DIR
@@ -1046,6 +1069,10 @@ class _Handler(BaseHTTPRequestHandler):
                 status, payload = emu.op_get_shipments(seller, query)
             elif operation == "getShipmentItemsByShipmentId":
                 status, payload = emu.op_get_shipment_items(seller, arg, query)
+            elif operation == "listTransactions":
+                status, payload = emu.finances.op_list_transactions(seller, query)
+            elif operation == "listFinancialEvents":
+                status, payload = emu.finances.op_list_financial_events(seller, query)
             else:  # getReportDocument
                 status, payload = emu.op_get_report_document(seller, arg)
             self._json(status, payload, operation)
@@ -1154,6 +1181,10 @@ def _route(method: str, path: str) -> tuple[str | None, str]:
         shipment_id = path[len(shipments) + 1 : -len("/items")]
         if shipment_id and "/" not in shipment_id:
             return "getShipmentItemsByShipmentId", shipment_id
+    if path == TRANSACTIONS_PATH and method == "GET":
+        return "listTransactions", ""
+    if path == FINANCIAL_EVENTS_PATH and method == "GET":
+        return "listFinancialEvents", ""
     return None, ""
 
 
