@@ -8,9 +8,9 @@ reports, so typing, validation, quarantine and landing are the ones every other 
 
 Shapes: ../shared/reference/sp-api-client.md §4 (Finances v0) and §5 (FBA Inbound v0), and the
 model sp-api-models/finances_2024-06-19.json (listTransactions). JSON numbers are read as Decimal
-(parse_float), never as float. Accepted
-documents: one response (`{"payload": {...}}`), a list of responses (pages), a bare payload, or
-`{"pages": [...], "shipment_items": [...]}` as the extractor saves them.
+(parse_float), never as float. Accepted documents: one response (`{"payload": {...}}`), a list
+of responses (pages), a bare payload, or `{"pages": [...], "shipment_items": [...]}` as the
+extractor saves them.
 """
 
 from __future__ import annotations
@@ -96,9 +96,9 @@ def parse_api_document(data: bytes, name: str) -> ParsedDocument:
         if errors:
             raise DocumentError(f"{name}: an SP-API error response, not data: {errors[0]}")
         raise DocumentError(
-            f"{name}: JSON, but not a Finances v2024-06-19 listTransactions, Finances v0 "
-            "listFinancialEvents or FBA Inbound v0 getShipments/getShipmentItems response (no "
-            "transactions, FinancialEvents, ShipmentData or ItemData)"
+            f"{name}: JSON, but not a Finances v0 listFinancialEvents, Finances v2024-06-19 "
+            "listTransactions or FBA Inbound v0 getShipments/getShipmentItems response (no "
+            "FinancialEvents, transactions, ShipmentData or ItemData)"
         )
     parsed = parse_document(_tsv(spec, rows), name, spec=spec)
     parsed.warnings.extend(f"{name}: {w}" for w in warnings)
