@@ -417,20 +417,29 @@ def flatten_transactions(pages: list[dict]) -> tuple[list[dict], list[str], list
             rejects.append((_raw(transactions), "transactions", "transactions is not a list"))
             continue
         for t in transactions:
-            raw = _raw(t)
-            if raw in seen:  # a page served again (a repeated nextToken): counted once
+            # A page served again (a repeated nextToken) is counted once: the same transaction
+            # id, status and posted date, or the same JSON when there is no id.
+            if isinstance(t, dict) and t.get("transactionId"):
+                raw = None
+                key = json.dumps(
+                    [t["transactionId"], t.get("transactionStatus"), t.get("postedDate")],
+                    default=str,
+                )
+            else:
+                raw = key = _raw(t)
+            if key in seen:
                 duplicates += 1
                 continue
-            seen.add(raw)
+            seen.add(key)
             if not isinstance(t, dict):
                 rejects.append((raw, None, "transaction is not a JSON object"))
                 continue
             if not t.get("postedDate"):
-                rejects.append((raw, "postedDate", "transaction has no postedDate"))
+                rejects.append((raw or _raw(t), "postedDate", "transaction has no postedDate"))
                 continue
             items = t.get("items") or []
             if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
-                rejects.append((raw, "items", "items is not a list of JSON objects"))
+                rejects.append((raw or _raw(t), "items", "items is not a list of JSON objects"))
                 continue
             rows += _transaction_rows(t, items, raw)
     warnings = []
@@ -441,7 +450,7 @@ def flatten_transactions(pages: list[dict]) -> tuple[list[dict], list[str], list
     return rows, warnings, rejects
 
 
-def _transaction_rows(t: dict, items: list[dict], raw: str) -> list[dict]:
+def _transaction_rows(t: dict, items: list[dict], raw: str | None) -> list[dict]:
     ids = _identifiers(
         t.get("relatedIdentifiers"), "relatedIdentifierName", "relatedIdentifierValue"
     )
@@ -449,7 +458,7 @@ def _transaction_rows(t: dict, items: list[dict], raw: str) -> list[dict]:
     partner = t.get("sellingPartnerMetadata")
     partner = partner if isinstance(partner, dict) else {}
     transaction_id = t.get("transactionId") or (
-        "sha256:" + hashlib.sha256(raw.encode()).hexdigest()[:40]
+        "sha256:" + hashlib.sha256((raw or _raw(t)).encode()).hexdigest()[:40]
     )
     base = {
         "transaction_id": transaction_id,

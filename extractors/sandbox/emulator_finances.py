@@ -337,7 +337,12 @@ class FinancesEmulation:
 
     def event_json(self, seller_id: str, t: _Txn) -> tuple[str, dict]:
         """(event list, v0 event) of a transaction."""
-        market_name = self.transaction_json(seller_id, t)["marketplaceDetails"]["marketplaceName"]
+        from extractors.sandbox.simulator import MARKETPLACES
+
+        mid = self.emulator._sellers[seller_id].marketplace_id
+        market_name = next(
+            (m.sales_channel for m in MARKETPLACES.values() if m.marketplace_id == mid), ""
+        )
         cur = t.currency
         if t.kind == "Adjustment":
             item = next(iter(t.items.values()))
