@@ -409,7 +409,7 @@ def flatten_transactions(pages: list[dict]) -> tuple[list[dict], list[str], list
     not be flattened (not an object, no postedDate, an item that is not an object)."""
     rows: list[dict] = []
     rejects: list[tuple[str, str | None, str]] = []
-    seen: set[str] = set()
+    seen: set = set()
     duplicates = 0
     for page in pages:
         transactions = page.get("transactions") or []
@@ -421,9 +421,10 @@ def flatten_transactions(pages: list[dict]) -> tuple[list[dict], list[str], list
             # id, status and posted date, or the same JSON when there is no id.
             if isinstance(t, dict) and t.get("transactionId"):
                 raw = None
-                key = json.dumps(
-                    [t["transactionId"], t.get("transactionStatus"), t.get("postedDate")],
-                    default=str,
+                key = (
+                    str(t["transactionId"]),
+                    str(t.get("transactionStatus")),
+                    str(t.get("postedDate")),
                 )
             else:
                 raw = key = _raw(t)
