@@ -10,7 +10,7 @@ import os
 import shutil
 import time
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from extractors.ingest import ingest_files
@@ -119,7 +119,11 @@ def run_sandbox(
     settlements = {
         "config": {"start_date": start.isoformat(), "end_date": listed_until.isoformat()}
     }
-    with SpApiEmulator(home.sandbox) as emulator:
+    # The emulator's "now" is the scenario's (the moment the last settlement is listed), not the
+    # wall clock: Amazon lists settlement reports for 90 days only, so a wall clock that moves on
+    # past the fixed as_of would list fewer settlements every day the demo is run.
+    shift = time.time() - datetime.combine(listed_until, datetime.min.time(), UTC).timestamp()
+    with SpApiEmulator(home.sandbox, clock=lambda: time.time() - shift) as emulator:
         os.environ[SANDBOX_ENDPOINT_ENV] = emulator.endpoint
         os.environ[SANDBOX_TOKEN_URL_ENV] = emulator.token_url
         try:

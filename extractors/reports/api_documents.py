@@ -1,13 +1,16 @@
-"""SP-API JSON responses as rows: Finances v0 financial events and FBA Inbound v0 shipments.
+"""SP-API JSON responses as rows: Finances v2024-06-19 transactions, Finances v0 financial events
+and FBA Inbound v0 shipments.
 
 The pages an extraction received (or a user saved and passes to `reclaim ingest`) are kept as the
-original document; this module flattens them into the canonical columns of FINANCIAL_EVENTS or
-INBOUND_SHIPMENT_ITEMS and hands them to the same parser as the flat-file reports, so typing,
-validation, quarantine and landing are the ones every other source goes through.
+original document; this module flattens them into the canonical columns of FINANCE_TRANSACTIONS,
+FINANCIAL_EVENTS or INBOUND_SHIPMENT_ITEMS and hands them to the same parser as the flat-file
+reports, so typing, validation, quarantine and landing are the ones every other source goes through.
 
-Shapes: ../shared/reference/sp-api-client.md §4 (Finances v0) and §5 (FBA Inbound v0). Accepted
-documents: one response (`{"payload": {...}}`), a list of responses (pages), a bare payload, or
-`{"pages": [...], "shipment_items": [...]}` as the extractor saves them.
+Shapes: ../shared/reference/sp-api-client.md §4 (Finances v0) and §5 (FBA Inbound v0), and the
+model sp-api-models/finances_2024-06-19.json (listTransactions). JSON numbers are read as Decimal
+(parse_float), never as float. Accepted documents: one response (`{"payload": {...}}`), a list
+of responses (pages), a bare payload, or `{"pages": [...], "shipment_items": [...]}` as the
+extractor saves them.
 """
 
 from __future__ import annotations
@@ -16,8 +19,13 @@ import hashlib
 import json
 from decimal import Decimal, InvalidOperation
 
-from extractors.reports.catalog import FINANCIAL_EVENTS, INBOUND_SHIPMENT_ITEMS, DocumentSpec
-from extractors.reports.parsing import DocumentError, ParsedDocument, parse_document
+from extractors.reports.catalog import (
+    FINANCE_TRANSACTIONS,
+    FINANCIAL_EVENTS,
+    INBOUND_SHIPMENT_ITEMS,
+    DocumentSpec,
+)
+from extractors.reports.parsing import DocumentError, ParsedDocument, _q, parse_document
 
 # Event lists that carry ShipmentEvent objects (sales, refunds, claims, chargebacks).
 SHIPMENT_EVENT_LISTS = (
@@ -65,11 +73,15 @@ def parse_api_document(data: bytes, name: str) -> ParsedDocument:
     """Flatten a saved SP-API response into rows of its spec, parsed and typed. Raises
     DocumentError naming the file when it is not JSON or not a response fba-reclaim reads."""
     try:
-        doc = json.loads(data.decode("utf-8-sig"))
+        doc = json.loads(data.decode("utf-8-sig"), parse_float=Decimal)
     except (UnicodeDecodeError, ValueError) as exc:
         raise DocumentError(f"{name}: not valid JSON ({exc})") from None
     pages = _pages(doc)
-    if any("FinancialEvents" in p for p in pages):
+    rejects: list[tuple[str, str | None, str]] = []
+    if any("transactions" in p for p in pages):
+        rows, warnings, rejects = flatten_transactions(pages)
+        spec = FINANCE_TRANSACTIONS
+    elif any("FinancialEvents" in p for p in pages):
         rows, warnings = flatten_financial_events(pages)
         spec = FINANCIAL_EVENTS
     elif any("ShipmentData" in p or "ItemData" in p for p in pages) or (
@@ -84,11 +96,17 @@ def parse_api_document(data: bytes, name: str) -> ParsedDocument:
         if errors:
             raise DocumentError(f"{name}: an SP-API error response, not data: {errors[0]}")
         raise DocumentError(
-            f"{name}: JSON, but not a Finances v0 listFinancialEvents or FBA Inbound v0 "
-            "getShipments/getShipmentItems response (no FinancialEvents, ShipmentData or ItemData)"
+            f"{name}: JSON, but not a Finances v0 listFinancialEvents, Finances v2024-06-19 "
+            "listTransactions or FBA Inbound v0 getShipments/getShipmentItems response (no "
+            "FinancialEvents, transactions, ShipmentData or ItemData)"
         )
     parsed = parse_document(_tsv(spec, rows), name, spec=spec)
     parsed.warnings.extend(f"{name}: {w}" for w in warnings)
+    # Transactions that could not be flattened at all: one quarantined row each, numbered after
+    # the flattened rows, with the transaction's JSON as the raw row.
+    for raw, fld, reason in rejects:
+        parsed.rows_in += 1
+        parsed.quarantine.append(_q(name, parsed.rows_in, ["transaction"], [raw], fld, reason))
     return parsed
 
 
@@ -309,3 +327,192 @@ def flatten_inbound(
             f"quarantined): {', '.join(orphans[:10])}"
         )
     return rows, warnings
+
+
+# -- Finances v2024-06-19 listTransactions ---------------------------------------------------
+
+MAX_BREAKDOWN_DEPTH = 32  # bound on the breakdown tree walk (Amazon's trees are 2-3 deep)
+
+
+def _canonical(value):
+    """The transaction with every number as its decimal text, so its hash is the same whether
+    the JSON was read with floats, Decimals or kept with amounts as strings."""
+    if isinstance(value, dict):
+        return {k: _canonical(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_canonical(v) for v in value]
+    if isinstance(value, bool) or value is None or isinstance(value, str):
+        return value
+    if isinstance(value, int | float | Decimal):
+        return str(Decimal(str(value)).normalize())
+    return str(value)
+
+
+def _raw(value) -> str:
+    return json.dumps(_canonical(value), sort_keys=True, separators=(",", ":"), default=str)
+
+
+def _amount(currency_obj) -> tuple[Decimal | str | None, str | None]:
+    """(amount, currency) of a v2024 Currency object ({currencyAmount, currencyCode})."""
+    if not isinstance(currency_obj, dict):
+        return None, None
+    raw = currency_obj.get("currencyAmount")
+    if raw is None or isinstance(raw, bool):
+        amount = None
+    else:
+        try:
+            amount = Decimal(str(raw))
+        except InvalidOperation:
+            amount = str(raw)
+    return amount, currency_obj.get("currencyCode")
+
+
+def _breakdown_list(node) -> list:
+    # The model's schema says an array; its own Transaction example nests it in an object
+    # ({"breakdowns": {"breakdowns": [...]}}): both are read.
+    if isinstance(node, dict):
+        node = node.get("breakdowns")
+    return [b for b in node if isinstance(b, dict)] if isinstance(node, list) else []
+
+
+def _leaves(breakdowns, path: tuple[str, ...] = (), depth: int = 0) -> list[tuple[tuple, dict]]:
+    """(breakdownType path from the top, leaf breakdown) of every leaf of a breakdown tree."""
+    out = []
+    for b in _breakdown_list(breakdowns):
+        here = (*path, str(b.get("breakdownType") or ""))
+        children = _breakdown_list(b.get("breakdowns"))
+        if children and depth < MAX_BREAKDOWN_DEPTH:
+            out += _leaves(children, here, depth + 1)
+        else:
+            out.append((here, b))
+    return out
+
+
+def _identifiers(entries, name_key: str, value_key: str) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for e in entries if isinstance(entries, list) else []:
+        if isinstance(e, dict) and e.get(name_key) and e.get(value_key) is not None:
+            out.setdefault(str(e[name_key]), str(e[value_key]))
+    return out
+
+
+def _product_context(contexts) -> dict:
+    for c in contexts if isinstance(contexts, list) else []:
+        if isinstance(c, dict) and (c.get("contextType") == "ProductContext" or "sku" in c):
+            return c
+    return {}
+
+
+def flatten_transactions(pages: list[dict]) -> tuple[list[dict], list[str], list[tuple]]:
+    """Rows of FINANCE_TRANSACTIONS: one per leaf breakdown of each item (or of the transaction
+    when it has no items); warnings; and (raw JSON, field, reason) of each transaction that could
+    not be flattened (not an object, no postedDate, an item that is not an object)."""
+    rows: list[dict] = []
+    rejects: list[tuple[str, str | None, str]] = []
+    seen: set = set()
+    duplicates = 0
+    for page in pages:
+        transactions = page.get("transactions") or []
+        if not isinstance(transactions, list):
+            rejects.append((_raw(transactions), "transactions", "transactions is not a list"))
+            continue
+        for t in transactions:
+            # A page served again (a repeated nextToken) is counted once: the same transaction
+            # id, status and posted date, or the same JSON when there is no id.
+            if isinstance(t, dict) and t.get("transactionId"):
+                raw = None
+                key = (
+                    str(t["transactionId"]),
+                    str(t.get("transactionStatus")),
+                    str(t.get("postedDate")),
+                )
+            else:
+                raw = key = _raw(t)
+            if key in seen:
+                duplicates += 1
+                continue
+            seen.add(key)
+            if not isinstance(t, dict):
+                rejects.append((raw, None, "transaction is not a JSON object"))
+                continue
+            if not t.get("postedDate"):
+                rejects.append((raw or _raw(t), "postedDate", "transaction has no postedDate"))
+                continue
+            items = t.get("items") or []
+            if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
+                rejects.append((raw or _raw(t), "items", "items is not a list of JSON objects"))
+                continue
+            rows += _transaction_rows(t, items, raw)
+    warnings = []
+    if duplicates:
+        warnings.append(
+            f"{duplicates} transaction(s) repeated in the pages (identical JSON) counted once"
+        )
+    return rows, warnings, rejects
+
+
+def _transaction_rows(t: dict, items: list[dict], raw: str | None) -> list[dict]:
+    ids = _identifiers(
+        t.get("relatedIdentifiers"), "relatedIdentifierName", "relatedIdentifierValue"
+    )
+    market = t.get("marketplaceDetails") if isinstance(t.get("marketplaceDetails"), dict) else {}
+    partner = t.get("sellingPartnerMetadata")
+    partner = partner if isinstance(partner, dict) else {}
+    transaction_id = t.get("transactionId") or (
+        "sha256:" + hashlib.sha256((raw or _raw(t)).encode()).hexdigest()[:40]
+    )
+    base = {
+        "transaction_id": transaction_id,
+        "transaction_type": t.get("transactionType"),
+        "transaction_status": t.get("transactionStatus"),
+        "posted_date": t.get("postedDate"),
+        "marketplace_id": market.get("marketplaceId") or partner.get("marketplaceId"),
+        "amazon_order_id": ids.get("ORDER_ID"),
+        "shipment_id": ids.get("SHIPMENT_ID"),
+        "refund_id": ids.get("REFUND_ID"),
+        "financial_event_group_id": ids.get("FINANCIAL_EVENT_GROUP_ID") or ids.get("SETTLEMENT_ID"),
+    }
+    rows: list[dict] = []
+
+    def add(extra: dict, path: tuple | None, money) -> None:
+        amount, currency = _amount(money)
+        rows.append(
+            {
+                **base,
+                **extra,
+                "line_no": len(rows) + 1,
+                "breakdown_path": " / ".join(path) if path else None,
+                "breakdown_type": path[-1] if path else None,
+                "amount": amount,
+                "currency": currency,
+            }
+        )
+
+    if not items:
+        leaves = _leaves(t.get("breakdowns"))
+        for path, leaf in leaves:
+            add({}, path, leaf.get("breakdownAmount"))
+        if not leaves:
+            add({}, None, t.get("totalAmount"))
+        return rows
+    for item in items:
+        item_ids = _identifiers(
+            item.get("relatedIdentifiers"),
+            "itemRelatedIdentifierName",
+            "itemRelatedIdentifierValue",
+        )
+        ctx = _product_context(item.get("contexts"))
+        extra = {
+            "order_adjustment_item_id": item_ids.get("ORDER_ADJUSTMENT_ITEM_ID"),
+            "seller_sku": ctx.get("sku"),
+            "asin": ctx.get("asin"),
+            "quantity": ctx.get("quantityShipped"),
+            "fulfillment_network": ctx.get("fulfillmentNetwork"),
+            "item_description": item.get("description"),
+        }
+        leaves = _leaves(item.get("breakdowns"))
+        for path, leaf in leaves:
+            add(extra, path, leaf.get("breakdownAmount"))
+        if not leaves:
+            add(extra, None, item.get("totalAmount"))
+    return rows

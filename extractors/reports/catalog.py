@@ -678,11 +678,11 @@ FINANCIAL_EVENTS = DocumentSpec(
     natural_key=("event_id", "line_no"),
 )
 
-# FBA Inbound v0 getShipments + getShipmentItemsByShipmentId (sp-api-client.md §5): one row per
-# shipment item with its shipment's status and destination.
-# Finances v2024-06-19 listTransactions: one row per leaf breakdown of each item of a
-# transaction (the item's total when it has no breakdowns, the transaction's when it has no
-# items). Items carry no FNSKU; breakdown type names are only partly documented.
+# Finances v2024-06-19 listTransactions (policy-2026.md §1; model sp-api-models/
+# finances_2024-06-19.json): one row per leaf breakdown of each item of a transaction (of the
+# transaction itself when it has no items); an item without breakdowns is one row of its
+# totalAmount, a transaction without items or breakdowns one row of its totalAmount (breakdown
+# path and type then empty). Money arrives as JSON numbers and is read as Decimal.
 FINANCE_TRANSACTIONS = DocumentSpec(
     source="finance_transactions",
     title="Finances v2024-06-19 transactions (listTransactions)",
@@ -693,7 +693,7 @@ FINANCE_TRANSACTIONS = DocumentSpec(
         Column("line_no", "line_no", INT),
         Column("transaction_type", "transaction_type"),
         Column("transaction_status", "transaction_status", required=False),
-        Column("posted_date", "posted_date", TIMESTAMP, nullable=True),
+        Column("posted_date", "posted_date", TIMESTAMP),
         Column("marketplace_id", "marketplace_id", required=False),
         Column("amazon_order_id", "amazon_order_id", required=False),
         Column("shipment_id", "shipment_id", required=False),
@@ -705,14 +705,16 @@ FINANCE_TRANSACTIONS = DocumentSpec(
         Column("quantity", "quantity", INT, required=False),
         Column("fulfillment_network", "fulfillment_network", required=False),
         Column("item_description", "item_description", required=False),
-        Column("breakdown_path", "breakdown_path"),
-        Column("breakdown_type", "breakdown_type"),
-        Column("amount", "amount", DECIMAL, nullable=True),
-        Column("currency", "currency", required=False),
+        Column("breakdown_path", "breakdown_path", nullable=True),
+        Column("breakdown_type", "breakdown_type", nullable=True),
+        Column("amount", "amount", DECIMAL),
+        Column("currency", "currency"),
     ),
     natural_key=("transaction_id", "line_no"),
 )
 
+# FBA Inbound v0 getShipments + getShipmentItemsByShipmentId (sp-api-client.md §5): one row per
+# shipment item with its shipment's status and destination.
 INBOUND_SHIPMENT_ITEMS = DocumentSpec(
     source="inbound_shipment_items",
     title="FBA Inbound v0 shipments and items (getShipments, getShipmentItemsByShipmentId)",

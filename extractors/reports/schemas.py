@@ -17,6 +17,7 @@ from extractors.reports.catalog import (
     ALL_ORDERS,
     CUSTOMER_RETURNS,
     FEE_PREVIEW,
+    FINANCE_TRANSACTIONS,
     FINANCIAL_EVENTS,
     FULFILLED_SHIPMENTS,
     INBOUND_SHIPMENT_ITEMS,
@@ -544,6 +545,23 @@ class FinancialEvents(pa.DataFrameModel):
         strict = "filter"
 
 
+class FinanceTransactions(pa.DataFrameModel):
+    transaction_id: Series[str] = pa.Field(str_length={"min_value": 1})
+    line_no: Series[pd.Int64Dtype] = pa.Field(ge=1)
+    transaction_type: Series[str] = pa.Field(str_length={"min_value": 1})
+    posted_date: Series[pd.DatetimeTZDtype] = pa.Field(**_utc())
+    quantity: Series[pd.Int64Dtype] = pa.Field(nullable=True)
+    amount: Series[object]
+    currency: Series[str] = pa.Field(str_matches=r"^[A-Z]{3}$")
+
+    @pa.check("amount", name="decimal")
+    def _decimals(cls, s: pd.Series) -> pd.Series:
+        return s.map(lambda v: isinstance(v, Decimal))
+
+    class Config:
+        strict = "filter"
+
+
 # sp-api-client.md §5: ShipmentStatus values (plus READY_TO_SHIP from the query enum).
 INBOUND_STATUSES = (
     "WORKING",
@@ -585,6 +603,7 @@ SCHEMAS: dict[str, type[pa.DataFrameModel]] = {
     STORAGE_FEES.source: StorageFees,
     SETTLEMENTS.source: Settlements,
     FINANCIAL_EVENTS.source: FinancialEvents,
+    FINANCE_TRANSACTIONS.source: FinanceTransactions,
     INBOUND_SHIPMENT_ITEMS.source: InboundShipmentItems,
 }
 

@@ -15,6 +15,8 @@ in the docstring of the function concerned: `_check_query` (unknown and repeated
 `op_get_shipment_items_query` (item update times, DATE_RANGE without dates, a ByShipmentId
 NextToken continuing in getShipmentItems), `op_get_shipments` (a status or id list required with
 DATE_RANGE), `op_create_report` (unknown body fields), and the FATAL error document's text.
+Finances v2024-06-19 listTransactions and v0 listFinancialEvents:
+extractors.sandbox.emulator_finances.
 
 Point the library at it with `auth_token_client_class=` (a subclass of
 `sp_api.auth.AccessTokenClient` with `scheme="http://"`, `host="127.0.0.1:PORT"`) and by assigning
@@ -53,6 +55,11 @@ from extractors.sandbox.catalog import (
     SCENARIO_FILE,
     SETTLEMENT_DIR,
     SETTLEMENT_REPORT_TYPE,
+)
+from extractors.sandbox.emulator_finances import (
+    FINANCIAL_EVENTS_PATH,
+    TRANSACTIONS_PATH,
+    FinancesEmulation,
 )
 from extractors.sandbox.inbound import INBOUND_FILE
 from extractors.sandbox.simulator import (
@@ -99,6 +106,8 @@ RATE_LIMITS = {
     "getShipments": "2.0",
     "getShipmentItemsByShipmentId": "2.0",
     "getShipmentItems": "2.0",
+    "listTransactions": "0.5",
+    "listFinancialEvents": "0.5",
 }
 API_OPERATIONS = frozenset(RATE_LIMITS)
 # The query parameters each operation takes, as its model names them (tests/conformance checks
@@ -269,6 +278,7 @@ class SpApiEmulator:
         document_charset: str | None = None,
         clock: Callable[[], float] = time.time,
         inbound_page_size: int = 10,
+        settlement_retention_days: int | None = 90,
     ):
         """`time_scale` scales Amazon's nominal processing time (15 s queued, 45 s in progress);
         0 advances reports on polls only: IN_QUEUE, then IN_PROGRESS, terminal on poll number
@@ -279,7 +289,11 @@ class SpApiEmulator:
         `inbound_page_size` is how many shipments (getShipments) or items
         (getShipmentItemsByShipmentId, getShipmentItems) a page holds before a NextToken; Amazon
         does not document its page sizes, so this is a guess that tests turn down to force
-        paging."""
+        paging.
+        `settlement_retention_days`: getReports lists a settlement report only if it was created
+        within that many days of the emulator's clock (Amazon keeps them listable for 90 days,
+        policy-2026.md §1); None lists the whole simulated history. Finances
+        (`self.finances`, extractors.sandbox.emulator_finances) always serves the whole period."""
         self.sandbox_dir = Path(sandbox_dir)
         self.manifest: SandboxManifest = load_manifest(self.sandbox_dir)
         self.time_scale = float(time_scale)
@@ -289,6 +303,8 @@ class SpApiEmulator:
         self.document_charset = document_charset
         self.clock = clock
         self.inbound_page_size = int(inbound_page_size)
+        self.settlement_retention_days = settlement_retention_days
+        self.finances = FinancesEmulation(self)
         # Hook for rate limiting: limiter(operation, seller_id) -> True to allow, False for 429.
         self.limiter: Callable[[str, str], bool] | None = None
         self.endpoint: str | None = None
@@ -378,7 +394,7 @@ class SpApiEmulator:
         - `throttle` (429 QuotaExceeded), `server_error` (500), `unavailable` (503): API calls,
           all operations or only `operations` (createReport, getReport, getReports,
           cancelReport, getReportDocument, getShipments, getShipmentItemsByShipmentId,
-          getShipmentItems; also
+          getShipmentItems, listTransactions, listFinancialEvents; also
           `token` and `document` when named);
         - `throttle_empty_body`: a 429 without the `errors` body (the library then returns an
           empty payload instead of raising: sp-api-client.md §2.5);
@@ -733,6 +749,12 @@ class SpApiEmulator:
                         continue
                     if not since <= r.created <= until:
                         continue
+                    if (
+                        r.report_type in SETTLEMENT_REPORT_TYPES
+                        and self.settlement_retention_days is not None
+                        and r.created < now - self.settlement_retention_days * 86400
+                    ):
+                        continue
                     if mids and not mids & set(r.marketplace_ids):
                         continue
                     self._advance(r)
@@ -761,8 +783,9 @@ class SpApiEmulator:
         <sandbox>/<seller>/settlements/, created SETTLEMENT_PUBLISH_DELAY after the settlement
         closed, its document served by the document route like any other. Report ids are derived
         from seller and settlement (stable across emulator restarts); files that appear later are
-        picked up by the next listing. No 90-day retention is applied to them (an explicit
-        createdSince reaches the whole simulated history)."""
+        picked up by the next listing. getReports lists only those created within
+        `settlement_retention_days` (None: all, an explicit createdSince then reaches the whole
+        simulated history)."""
         seller = self._sellers[seller_id]
         folder = Path(
             seller.files.get("settlements") or self.sandbox_dir / seller_id / SETTLEMENT_DIR
@@ -1226,6 +1249,10 @@ class _Handler(BaseHTTPRequestHandler):
                 status, payload = emu.op_get_shipment_items(seller, arg, query)
             elif operation == "getShipmentItems":
                 status, payload = emu.op_get_shipment_items_query(seller, query)
+            elif operation == "listTransactions":
+                status, payload = emu.finances.op_list_transactions(seller, query)
+            elif operation == "listFinancialEvents":
+                status, payload = emu.finances.op_list_financial_events(seller, query)
             else:  # getReportDocument
                 status, payload = emu.op_get_report_document(seller, arg)
             self._json(status, payload, operation)
@@ -1336,6 +1363,10 @@ def _route(method: str, path: str) -> tuple[str | None, str]:
             return "getShipmentItemsByShipmentId", shipment_id
     if path == f"{INBOUND_PREFIX}/shipmentItems" and method == "GET":
         return "getShipmentItems", ""
+    if path == TRANSACTIONS_PATH and method == "GET":
+        return "listTransactions", ""
+    if path == FINANCIAL_EVENTS_PATH and method == "GET":
+        return "listFinancialEvents", ""
     return None, ""
 
 

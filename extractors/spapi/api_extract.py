@@ -18,8 +18,8 @@ from sp_api.base import SellingApiServerException
 
 from extractors.landing import LandingResult, LandingZone
 from extractors.reports.api_documents import parse_api_document
-from extractors.reports.catalog import FINANCIAL_EVENTS, INBOUND_SHIPMENT_ITEMS, DocumentSpec
-from extractors.spapi.client import SpApiConnection, finances_client, inbound_client
+from extractors.reports.catalog import INBOUND_SHIPMENT_ITEMS, DocumentSpec
+from extractors.spapi.client import SpApiConnection, inbound_client
 from extractors.spapi.extract import BACKFILL_DAYS, CursorStore, plan_range, windows
 from extractors.spapi.reports import ApiCaller, RetryPolicy
 
@@ -125,19 +125,6 @@ def _paged(
         f"{what}: more than {max_pages} pages of {more_operation or operation}; "
         "Amazon keeps answering with new NextTokens (narrow the window, or report it)"
     )
-
-
-def _financial_pages(client, call: ApiCaller, start: datetime, end: datetime) -> dict:
-    args = {"PostedAfter": _iso(start), "PostedBefore": _iso(end), "MaxResultsPerPage": 100}
-    pages = _paged(
-        call,
-        "listFinancialEvents",
-        lambda: client.list_financial_events(**args),
-        # "call the operation with this token and include the same arguments"
-        lambda token: client.list_financial_events(**args, NextToken=token),
-        f"listFinancialEvents {args['PostedAfter']}..{args['PostedBefore']}",
-    )
-    return {"api": "finances/v0/financialEvents", "request": args, "pages": pages}
 
 
 def _shipment_key(shipment: dict) -> object:
@@ -269,28 +256,6 @@ def _extract_api(
             cursor.last_success = datetime.now(UTC).isoformat(timespec="seconds")
             store.save(seller_id, spec.source, cursor)
     return outcomes
-
-
-def extract_financial_events(
-    home: Path,
-    seller_id: str,
-    conn: SpApiConnection,
-    start: date | None = None,
-    end: date | None = None,
-    *,
-    today: date | None = None,
-    lookback_days: int = FINANCES_LOOKBACK_DAYS,
-    backfill_days: int = BACKFILL_DAYS,
-    retry: RetryPolicy | None = None,
-    now: datetime | None = None,
-) -> list[ApiWindowOutcome]:
-    """Finances v0 listFinancialEvents in windows of at most 180 days (Amazon answers an empty
-    list beyond that), PostedBefore kept more than 2 minutes in the past."""
-    return _extract_api(
-        home, seller_id, conn, FINANCIAL_EVENTS, finances_client, _financial_pages, start, end,
-        today=today, lookback_days=lookback_days, backfill_days=backfill_days, retry=retry,
-        now=now,
-    )  # fmt: skip
 
 
 def extract_inbound_shipments(

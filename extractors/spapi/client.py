@@ -10,12 +10,15 @@ library's own environment/config-file lookup is switched off so nothing stray le
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 from dataclasses import dataclass, field
+from decimal import Decimal
 from urllib.parse import quote, urlsplit
 
 import sp_api.auth.access_token_client as token_module
 from sp_api.api import Reports
+from sp_api.api.finances.finances_2024_06_19 import FinancesV20240619
 from sp_api.api.finances.finances_v0 import FinancesV0
 from sp_api.api.fulfillment_inbound.fulfillment_inbound_v0 import FulfillmentInboundV0
 from sp_api.auth import AccessTokenClient
@@ -121,10 +124,35 @@ class ReportsClient(_HostFromEndpoint, Reports):
     pass
 
 
+class _DecimalBody:
+    """A response whose JSON numbers are read as Decimal (the library's `res.json()` gives
+    floats: money must never pass through a float, DESIGN.md rule 2)."""
+
+    def __init__(self, res):
+        self._res = res
+
+    def __getattr__(self, name):
+        return getattr(self._res, name)
+
+    def json(self, **kwargs):
+        return json.loads(self._res.content, parse_float=Decimal)
+
+
+class _DecimalMoney:
+    def _check_response(self, res, *args, **kwargs):
+        return super()._check_response(_DecimalBody(res), *args, **kwargs)
+
+
 # The versioned dispatchers (`Finances`, `FulfillmentInbound`) default to v0 anyway; the v0
 # classes are named explicitly so a library default change cannot switch API versions under us
 # (sp-api-client.md §4, §5, §8.23). Only their read operations are used.
-class FinancesClient(_HostFromEndpoint, FinancesV0):
+class FinancesClient(_DecimalMoney, _HostFromEndpoint, FinancesV0):
+    pass
+
+
+# Finances v2024-06-19 (`Finances(version="2024-06-19")` in the library): only list_transactions
+# exists in Amazon's model (sp-api-client.md §4).
+class FinanceTransactionsClient(_DecimalMoney, _HostFromEndpoint, FinancesV20240619):
     pass
 
 
@@ -160,6 +188,10 @@ def reports_client(conn: SpApiConnection) -> ReportsClient:
 
 def finances_client(conn: SpApiConnection) -> FinancesClient:
     return _client(FinancesClient, conn)
+
+
+def finance_transactions_client(conn: SpApiConnection) -> FinanceTransactionsClient:
+    return _client(FinanceTransactionsClient, conn)
 
 
 def inbound_client(conn: SpApiConnection) -> InboundClient:

@@ -34,6 +34,7 @@ RATE_LIMITS: dict[str, tuple[float, int]] = {
     "cancelReport": (0.0222, 10),
     "getReportDocument": (0.0167, 15),
     "listFinancialEvents": (0.5, 30),
+    "listTransactions": (0.5, 10),
     "getShipments": (2.0, 30),
     "getShipmentItemsByShipmentId": (2.0, 30),
     "getShipmentItems": (2.0, 30),

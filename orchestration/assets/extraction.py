@@ -3,8 +3,9 @@ SP-API-connected seller of the registry; sandbox sellers pull through the local 
 day, and landed as typed Parquet. Partition (day D, seller S) is S's data pulled through the end
 of D: the daily schedule materialises yesterday's partition of every seller, one run per seller,
 so sellers are pulled in parallel and one seller's failure stays that seller's. Most sources are
-SP-API reports (createReport, poll, download); FBA Inbound v0 shipments are read page by page
-from their own API (extractors.spapi.api_extract) through the same asset shape."""
+SP-API reports (createReport, poll, download); FBA Inbound v0 shipments and Finances transactions
+are read page by page from their own APIs (extractors.spapi.api_extract, extractors.spapi.finances)
+through the same asset shape."""
 
 from collections.abc import Callable
 from datetime import date, timedelta
@@ -17,6 +18,7 @@ from extractors.reports.catalog import (
     ALL_ORDERS,
     CUSTOMER_RETURNS,
     FEE_PREVIEW,
+    FINANCE_TRANSACTIONS,
     FULFILLED_SHIPMENTS,
     INBOUND_SHIPMENT_ITEMS,
     LEDGER_DETAIL,
@@ -29,6 +31,7 @@ from extractors.reports.catalog import (
 )
 from extractors.spapi.api_extract import extract_inbound_shipments
 from extractors.spapi.extract import extract_report, extract_settlements
+from extractors.spapi.finances import extract_finances
 from extractors.spapi.reports import TRANSIENT, ReportStillRunning
 from orchestration.resources import ReclaimHomeResource
 from orchestration.sellers import SellerRegistry
@@ -98,6 +101,9 @@ TRANSIENT_FAILURES = (*TRANSIENT, SellingApiForbiddenException)
 API_EXTRACTORS: dict[str, Callable] = {
     INBOUND_SHIPMENT_ITEMS.source: extract_inbound_shipments,
     SETTLEMENTS.source: extract_settlements,
+    # Finances v2024-06-19 listTransactions (v0 listFinancialEvents while v2024 is refused),
+    # 180-day windows: the 18-month onboarding is 4 windows, a daily run one.
+    FINANCE_TRANSACTIONS.source: extract_finances,
 }
 
 
@@ -239,8 +245,7 @@ def _report_asset(spec: DocumentSpec) -> dg.AssetsDefinition:
 
 
 # The SP-API sources pulled daily, one asset each (asset key amazon/<source>, run config key
-# amazon__<source>): the reports, then the API sources of API_EXTRACTORS. Finances v0 is not
-# pulled yet (the sandbox simulates no finance events to serve).
+# amazon__<source>): the reports, then the API sources of API_EXTRACTORS.
 EXTRACTED_REPORTS: tuple[DocumentSpec, ...] = (
     LEDGER_DETAIL,
     REIMBURSEMENTS,
@@ -253,5 +258,6 @@ EXTRACTED_REPORTS: tuple[DocumentSpec, ...] = (
     STORAGE_FEES,
     INBOUND_SHIPMENT_ITEMS,
     SETTLEMENTS,
+    FINANCE_TRANSACTIONS,
 )
 report_assets = [_report_asset(spec) for spec in EXTRACTED_REPORTS]

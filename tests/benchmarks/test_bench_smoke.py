@@ -130,6 +130,10 @@ def test_extraction_bench_counts_calls_against_the_rate_limits(tmp_path):
     # more createReports than the burst: the limits bound the backfill, and we stay near them
     assert backfill["bounded_by"] == "createReport" and backfill["minimum_s"] > 3600
     assert backfill["minimum_s"] <= backfill["simulated_s"] < 1.1 * backfill["minimum_s"]
+    # Finances: listTransactions for the 18-month horizon in 180-day windows, measured alone
+    finances = backfill["per_source"]["finance_transactions"]
+    assert finances["calls"]["listTransactions"] >= 4
+    assert "| backfill | finance_transactions |" in markdown(result)
     assert "| backfill" in markdown(result)
 
 

@@ -23,9 +23,11 @@ def scenario_dir(tmp_path_factory):
 
 @pytest.fixture
 def emulator(scenario_dir):
-    """The emulator serving `scenario_dir`, with python-amazon-sp-api's token cache cleared."""
+    """The emulator serving `scenario_dir`, with python-amazon-sp-api's token cache cleared.
+    Every settlement is listed (no 90-day retention against the wall clock, which moves past the
+    scenario's fixed as_of): tests of the retention build their own emulator."""
     token_module.cache.clear()
-    with SpApiEmulator(scenario_dir.out_dir) as emu:
+    with SpApiEmulator(scenario_dir.out_dir, settlement_retention_days=None) as emu:
         yield emu
     token_module.cache.clear()
 

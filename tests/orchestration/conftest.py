@@ -43,7 +43,7 @@ def sandbox_home(tmp_path, monkeypatch):
     """A home with one registered sandbox seller and the emulator serving it."""
     home, manifest = _sandbox_home(tmp_path, monkeypatch, 1)
     token_module.cache.clear()
-    with SpApiEmulator(manifest.out_dir) as emu:
+    with SpApiEmulator(manifest.out_dir, settlement_retention_days=None) as emu:
         monkeypatch.setenv(SANDBOX_ENDPOINT_ENV, emu.endpoint)
         monkeypatch.setenv(SANDBOX_TOKEN_URL_ENV, emu.token_url)
         yield home, manifest, emu
@@ -55,7 +55,7 @@ def two_seller_home(tmp_path, monkeypatch):
     """The same with two sandbox sellers."""
     home, manifest = _sandbox_home(tmp_path, monkeypatch, 2)
     token_module.cache.clear()
-    with SpApiEmulator(manifest.out_dir) as emu:
+    with SpApiEmulator(manifest.out_dir, settlement_retention_days=None) as emu:
         monkeypatch.setenv(SANDBOX_ENDPOINT_ENV, emu.endpoint)
         monkeypatch.setenv(SANDBOX_TOKEN_URL_ENV, emu.token_url)
         yield home, manifest, emu

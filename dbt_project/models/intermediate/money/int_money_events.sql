@@ -95,7 +95,7 @@ transaction_lines as (
         ) as transaction_type,
         finance_transactions.amazon_order_id,
         coalesce(
-            finance_transactions.order_adjustment_item_id, finance_transactions.refund_id
+            finance_transactions.refund_id, finance_transactions.order_adjustment_item_id
         ) as adjustment_id,
         finance_transactions.shipment_id,
         marketplaces.marketplace_name,
