@@ -274,6 +274,7 @@ def _run_scenario(args, home: ReclaimHome):
         as_of=args.as_of,
         marketplace=args.marketplace,
         verbose=args.verbose,
+        finances=not args.no_finances,
     )
 
 
@@ -312,6 +313,7 @@ def cmd_evaluate(args) -> int:
     base = _home(args)
     label = (
         f"seed{args.seed}-sellers{args.sellers}-months{args.months}-{args.as_of}-{args.marketplace}"
+        + ("-no-finances" if args.no_finances else "")
     )
     home = ReclaimHome(base.root / "evaluations" / label).activate()
     run = _run_scenario(args, home)
@@ -399,6 +401,12 @@ def build_parser() -> argparse.ArgumentParser:
             choices=["US", "UK"],
             default="US",
             help="sandbox marketplace: US (USD, US windows) or UK (GBP, EU/UK windows)",
+        )
+        sp.add_argument(
+            "--no-finances",
+            action="store_true",
+            help="leave the Finances API out: money older than the 90 days of settlement "
+            "reports Amazon lists is then missing (what a settlements-only seller gets)",
         )
 
     d = sub.add_parser(
