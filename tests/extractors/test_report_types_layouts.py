@@ -6,8 +6,13 @@ tests/fixtures/reports/README.md."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from decimal import Decimal
+from pathlib import Path
 
+import duckdb
 import pandas as pd
 import pytest
 
@@ -22,6 +27,7 @@ from extractors.reports.catalog import (
     header_key,
 )
 from extractors.reports.parsing import DocumentError, parse_document, read_header
+from orchestration.home import DBT_PROJECT_DIR
 from tests.extractors.test_report_types import FIXTURES, _table, _write
 
 # file, spec, rows
@@ -286,3 +292,69 @@ def test_localised_date_range_report_is_named_in_every_language(tmp_path, header
     f.write_text(",".join(f'"{h}"' for h in header) + "\n" + ",".join(["1"] * len(header)) + "\n")
     with pytest.raises(DocumentError, match="date range \\(transaction\\) report"):
         parse_document(f.read_bytes(), f.name)
+
+
+@pytest.mark.slow
+def test_v1_settlement_refunds_and_fees_reach_the_money_history(tmp_path, reclaim):
+    """`reclaim ingest` of the V1 file, then dbt builds int_money_events and its parents: every
+    V1 amount is one settlement_v1 line in the V2 vocabulary, and they add up to the total."""
+    home = tmp_path / "home"
+    r = reclaim(home, "ingest", "--seller", "A1TEST", str(FIXTURES / "settlement_v1_ca.tsv"))
+    assert r.returncode == 0, r.stderr
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith(("RECLAIM_", "DBT_"))},
+        "RECLAIM_HOME": str(home),
+        "DBT_PROFILES_DIR": str(DBT_PROJECT_DIR),
+    }
+    (home / "warehouse").mkdir(parents=True, exist_ok=True)
+    proc = subprocess.run(
+        [
+            str(Path(sys.executable).with_name("dbt")),
+            "build",
+            "--select",
+            "+int_money_events",
+            "--vars",
+            '{"as_of": "2026-11-20"}',
+            "--target-path",
+            str(tmp_path / "target"),
+            "--log-path",
+            str(tmp_path / "logs"),
+        ],
+        cwd=DBT_PROJECT_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-2000:]
+    con = duckdb.connect(str(home / "warehouse" / "reclaim.duckdb"), read_only=True)
+    try:
+        lines = con.sql(
+            "select money_source, transaction_type, amazon_order_id, amount_type, "
+            "amount_description, cast(amount as varchar), currency, quantity_purchased "
+            "from intermediate.int_money_events order by posted_date, money_line_id"
+        ).fetchall()
+        total = con.sql(
+            "select cast(sum(amount) as varchar) from intermediate.int_money_events"
+        ).fetchall()[0][0]
+    finally:
+        con.close()
+    assert {line[0] for line in lines} == {"settlement_v1"} and len(lines) == 14
+    assert total == "32.0300"
+    assert ("settlement_v1", "Refund", "702-2222222-2222222", "ItemPrice", "Principal") in {
+        line[:5] for line in lines
+    }
+    fees = [
+        (line[2], line[5], line[7])
+        for line in lines
+        if line[1] == "Order" and line[4] == "FBAPerUnitFulfillmentFee"
+    ]
+    # the second order's quantity sat on a row of its own: its fee line carries it
+    assert sorted(fees) == [
+        ("702-1111111-1111111", "-10.3200", 2),
+        ("702-3333333-3333333", "-5.1600", 1),
+    ]
+    assert all(line[6] == "CAD" for line in lines)
+    other = {(line[1], line[3], line[4]) for line in lines if line[3] not in ("ItemPrice",)}
+    assert ("WAREHOUSE_DAMAGE", "Other", "WAREHOUSE_DAMAGE") in other
+    assert ("other-transaction", "OtherFee", "Inbound Transportation Charge") in other
