@@ -925,7 +925,7 @@ def other_report(headers: list[str]) -> str | None:
     (retired by Amazon, or used by no rule): its name, why it is not read and what to use
     instead. None otherwise."""
     present = {header_key(h) for h in headers}
-    if headers and headers[0].lstrip("\ufeff").lstrip().startswith("<"):
+    if headers and headers[0].lstrip("\ufeff").lstrip().startswith(("<?xml", "<AmazonEnvelope")):
         present.add(header_key("<?xml"))
     for report in OTHER_REPORTS:
         if report.matches(present):

@@ -358,3 +358,11 @@ def test_v1_settlement_refunds_and_fees_reach_the_money_history(tmp_path, reclai
     other = {(line[1], line[3], line[4]) for line in lines if line[3] not in ("ItemPrice",)}
     assert ("WAREHOUSE_DAMAGE", "Other", "WAREHOUSE_DAMAGE") in other
     assert ("other-transaction", "OtherFee", "Inbound Transportation Charge") in other
+
+
+def test_an_html_page_is_not_called_an_xml_report(tmp_path):
+    f = tmp_path / "download.txt"
+    f.write_text("<html><body>Request expired</body></html>\n")
+    with pytest.raises(DocumentError) as exc:
+        parse_document(f.read_bytes(), f.name)
+    assert "not a recognised report" in str(exc.value) and "XML" not in str(exc.value)
