@@ -471,6 +471,7 @@ FEE_PREVIEW = DocumentSpec(
             "estimated-future-fee (Current Selling on Amazon + Future Fulfillment fees)",
             _FEE,
             required=False,
+            aliases=("estimated-future-fee",),  # the short spelling in third-party column lists
         ),
         Column(
             "estimated_future_order_handling_fee_per_order",

@@ -366,3 +366,14 @@ def test_an_html_page_is_not_called_an_xml_report(tmp_path):
     with pytest.raises(DocumentError) as exc:
         parse_document(f.read_bytes(), f.name)
     assert "not a recognised report" in str(exc.value) and "XML" not in str(exc.value)
+
+
+def test_fee_preview_short_future_fee_header_is_read(tmp_path):
+    header, data, delimiter = _table("fee_preview_na_store.tsv")
+    i = header.index("estimated-future-fee (Current Selling on Amazon + Future Fulfillment fees)")
+    header[i] = "estimated-future-fee"
+    data[0][i] = "18.40"
+    f = _write(tmp_path / "fee-preview-short.tsv", header, data, delimiter)
+    doc = parse_document(f.read_bytes(), f.name)
+    assert doc.frame["estimated_future_fee"].tolist()[0] == Decimal("18.40")
+    assert not doc.warnings and not doc.quarantine
