@@ -90,6 +90,9 @@ class DocumentSpec:
     # listed here are stored anywhere (typed Parquet, quarantine raw rows and the kept original,
     # which is then a copy with the other columns removed).
     only_known_columns: bool = False
+    # Placeholders Amazon writes for "no value" in this document (the fee preview's `--`): read
+    # as empty.
+    null_values: tuple[str, ...] = ()
 
     @property
     def required(self) -> tuple[Column, ...]:
@@ -337,7 +340,9 @@ ALL_ORDERS = DocumentSpec(
         Column("sku", "sku"),
         Column("asin", "asin", required=False),
         Column("order_item_id", "order-item-id", required=False),
-        Column("item_status", "item-status"),
+        # Blank on cancelled merchant-fulfilled lines (real files): the header is required, the
+        # value is not.
+        Column("item_status", "item-status", nullable=True),
         Column("quantity", "quantity", INT),
         Column("currency", "currency", nullable=True),
         Column("item_price", "item-price", LOCAL_DECIMAL, nullable=True),
@@ -391,6 +396,8 @@ FEE_PREVIEW = DocumentSpec(
     source="fee_preview",
     title="Fee preview (GET_FBA_ESTIMATED_FBA_FEES_TXT_DATA)",
     report_type="GET_FBA_ESTIMATED_FBA_FEES_TXT_DATA",
+    # Fees that do not apply (order handling, pick-pack in newer NA files, future fees) are `--`.
+    null_values=("--",),
     columns=(
         Column("sku", "sku", aliases=("seller-sku",)),
         Column("fnsku", "fnsku"),
@@ -446,7 +453,9 @@ FEE_PREVIEW = DocumentSpec(
             "expected-fulfillment-fee-per-unit",
             _FEE,
             aliases=("expected-domestic-fulfilment-fee-per-unit",),
-            nullable=True,
+            # Older NA (CA) layouts have no such column: the fee is then the pick-pack plus
+            # weight-handling columns.
+            required=False,
         ),
         *(
             Column(
@@ -462,6 +471,7 @@ FEE_PREVIEW = DocumentSpec(
             "estimated-future-fee (Current Selling on Amazon + Future Fulfillment fees)",
             _FEE,
             required=False,
+            aliases=("estimated-future-fee",),  # the short spelling in third-party column lists
         ),
         Column(
             "estimated_future_order_handling_fee_per_order",
@@ -626,6 +636,62 @@ SETTLEMENTS = DocumentSpec(
     natural_key=("settlement_id",),
 )
 
+# Settlement flat file V1 (GET_V2_SETTLEMENT_REPORT_DATA_FLAT_FILE): removed from the API on
+# 2026-11-11 (policy-2026.md §1), but sellers hold years of Seller Central downloads. No
+# amount-type/amount-description: each row carries its amount in one of several type/amount column
+# pairs (price, item-related fee, promotion, shipment fee, order fee, direct payment) or in
+# misc-fee-amount, other-fee-amount or other-amount; a row may carry only quantity-purchased.
+# Staging (stg_amazon__settlements_v1) turns each amount into a V2-vocabulary line. The first
+# data row is the summary row, as in V2. Columns: Amazon's field definitions for the flat file
+# settlement report (36 columns; dates ISO-8601 with offset, e.g. 2003-10-03T16:00:00-07:00).
+# Dates and amounts are read like V2 (localised files tolerated).
+SETTLEMENTS_V1 = DocumentSpec(
+    source="settlements_v1",
+    title="Settlement report V1 flat file (GET_V2_SETTLEMENT_REPORT_DATA_FLAT_FILE)",
+    report_type="GET_V2_SETTLEMENT_REPORT_DATA_FLAT_FILE",
+    date_column="posted_date",
+    columns=(
+        Column("settlement_id", "settlement-id"),
+        Column("settlement_start_date", "settlement-start-date", _LTS, required=False),
+        Column("settlement_end_date", "settlement-end-date", _LTS, required=False),
+        Column("deposit_date", "deposit-date", _LTS, required=False),
+        Column("total_amount", "total-amount", LOCAL_DECIMAL, required=False),
+        Column("currency", "currency", required=False),
+        Column("transaction_type", "transaction-type", nullable=True),
+        Column("order_id", "order-id", required=False),
+        Column("merchant_order_id", "merchant-order-id", required=False),
+        Column("adjustment_id", "adjustment-id", required=False),
+        Column("shipment_id", "shipment-id", required=False),
+        Column("marketplace_name", "marketplace-name", required=False),
+        Column("shipment_fee_type", "shipment-fee-type", required=False),
+        Column("shipment_fee_amount", "shipment-fee-amount", LOCAL_DECIMAL, required=False),
+        Column("order_fee_type", "order-fee-type", required=False),
+        Column("order_fee_amount", "order-fee-amount", LOCAL_DECIMAL, required=False),
+        Column("fulfillment_id", "fulfillment-id", required=False),
+        Column("posted_date", "posted-date", _LTS, required=False),
+        Column("order_item_code", "order-item-code", required=False),
+        Column("merchant_order_item_id", "merchant-order-item-id", required=False),
+        Column("merchant_adjustment_item_id", "merchant-adjustment-item-id", required=False),
+        Column("sku", "sku", required=False),
+        Column("quantity_purchased", "quantity-purchased", INT, required=False),
+        # The pairs that make a file V1 (V2 has none of them): required headers, blank values.
+        Column("price_type", "price-type", nullable=True),
+        Column("price_amount", "price-amount", LOCAL_DECIMAL, nullable=True),
+        Column("item_related_fee_type", "item-related-fee-type", nullable=True),
+        Column("item_related_fee_amount", "item-related-fee-amount", LOCAL_DECIMAL, nullable=True),
+        Column("misc_fee_amount", "misc-fee-amount", LOCAL_DECIMAL, required=False),
+        Column("other_fee_amount", "other-fee-amount", LOCAL_DECIMAL, required=False),
+        Column("other_fee_reason_description", "other-fee-reason-description", required=False),
+        Column("promotion_id", "promotion-id", required=False),
+        Column("promotion_type", "promotion-type", required=False),
+        Column("promotion_amount", "promotion-amount", LOCAL_DECIMAL, required=False),
+        Column("direct_payment_type", "direct-payment-type", required=False),
+        Column("direct_payment_amount", "direct-payment-amount", LOCAL_DECIMAL, required=False),
+        Column("other_amount", "other-amount", LOCAL_DECIMAL, required=False),
+    ),
+    natural_key=("settlement_id",),
+)
+
 # The seller-maintained product master (DESIGN.md contract): sku,unit_cost,currency and
 # optionally dimensions. Human input: it lands in state/, not in the rebuildable landing zone.
 PRODUCT_MASTER = DocumentSpec(
@@ -748,6 +814,7 @@ SPECS: tuple[DocumentSpec, ...] = (
     FEE_PREVIEW,
     STORAGE_FEES,
     SETTLEMENTS,
+    SETTLEMENTS_V1,
     FINANCIAL_EVENTS,
     FINANCE_TRANSACTIONS,
     INBOUND_SHIPMENT_ITEMS,
@@ -755,6 +822,121 @@ SPECS: tuple[DocumentSpec, ...] = (
 )
 BY_SOURCE = {s.source: s for s in SPECS}
 BY_REPORT_TYPE = {s.report_type: s for s in SPECS if s.report_type}
+
+
+@dataclass(frozen=True)
+class OtherReport:
+    """A report fba-reclaim does not read, known by its header so that a file of it is named for
+    what it is (not as a broken file of a report it resembles). `signature`: groups of header
+    spellings; every group must be present."""
+
+    title: str
+    signature: tuple[tuple[str, ...], ...]
+    status: str
+    instead: str
+
+    def matches(self, present: set[str]) -> bool:
+        return all({header_key(h) for h in group} & present for group in self.signature)
+
+
+_LEDGER = "the Inventory Ledger (GET_LEDGER_DETAIL_VIEW_DATA, detailed view)"
+_RETIRED = "retired by Amazon on 31 Jan 2023 (amazon-reports.md §0)"
+# amazon-reports.md §0 (deprecations), §1.5 (adjustments, receipts), §1.11 (long-term storage),
+# §1.15 (replacements, inbound non-compliance). Event detail, daily and monthly inventory history
+# headers are MWS-era column lists (UNCONFIRMED beyond the columns used here).
+OTHER_REPORTS: tuple[OtherReport, ...] = (
+    OtherReport(
+        "Inventory Adjustments (GET_FBA_FULFILLMENT_INVENTORY_ADJUSTMENTS_DATA)",
+        (("adjusted-date", "adjustment-date"), ("transaction-item-id",), ("reason",)),
+        _RETIRED,
+        f"{_LEDGER}: its Adjustments events carry the reason codes",
+    ),
+    OtherReport(
+        "Inventory Receipts (GET_FBA_FULFILLMENT_INVENTORY_RECEIPTS_DATA)",
+        (("received-date",), ("fba-shipment-id",), ("fnsku",)),
+        _RETIRED,
+        f"{_LEDGER}: its Receipts events",
+    ),
+    OtherReport(
+        "Inventory Event Detail (GET_FBA_FULFILLMENT_INVENTORY_SUMMARY_DATA)",
+        (("snapshot-date",), ("transaction-type",), ("fnsku",), ("disposition",)),
+        _RETIRED,
+        _LEDGER,
+    ),
+    OtherReport(
+        "Daily Inventory History (GET_FBA_FULFILLMENT_CURRENT_INVENTORY_DATA)",
+        (("snapshot-date",), ("fnsku",), ("detailed-disposition",), ("quantity",)),
+        _RETIRED,
+        "the Inventory Ledger summary view (GET_LEDGER_SUMMARY_VIEW_DATA), daily",
+    ),
+    OtherReport(
+        "Monthly Inventory History (GET_FBA_FULFILLMENT_MONTHLY_INVENTORY_DATA)",
+        (("month",), ("fnsku",), ("average-quantity",), ("end-quantity",)),
+        _RETIRED,
+        "the Inventory Ledger summary view (GET_LEDGER_SUMMARY_VIEW_DATA), monthly",
+    ),
+    OtherReport(
+        "Long-term storage fees (GET_FBA_FULFILLMENT_LONGTERM_STORAGE_FEE_CHARGES_DATA)",
+        (("qty-charged",), ("amount-charged",), ("surcharge-age-tier",)),
+        "not read by fba-reclaim (no claim rule uses it)",
+        "the monthly storage fees report (GET_FBA_STORAGE_FEE_CHARGES_DATA) for storage-fee checks",
+    ),
+    OtherReport(
+        "Replacements (GET_FBA_FULFILLMENT_CUSTOMER_SHIPMENT_REPLACEMENT_DATA)",
+        (("replacement-reason-code",), ("original-amazon-order-id",)),
+        "not read by fba-reclaim (no claim rule uses it yet)",
+        "the customer returns report (GET_FBA_FULFILLMENT_CUSTOMER_RETURNS_DATA) for returns",
+    ),
+    OtherReport(
+        "Inbound performance / non-compliance (GET_FBA_FULFILLMENT_INBOUND_NONCOMPLIANCE_DATA)",
+        (("problem-type",), ("problem-quantity",), ("fba-shipment-id",)),
+        "not read by fba-reclaim (no claim rule uses it)",
+        "the FBA Inbound API shipments (saved JSON) for inbound shortfalls",
+    ),
+    # Seller Central Payments > Reports Repository, "Transaction" date range report: a
+    # localised CSV (headers in the seller's language, found in public code for EN, DE, FR, IT,
+    # ES; the preamble lines real downloads have before the header are UNCONFIRMED and not
+    # recognised here).
+    OtherReport(
+        "Seller Central's date range (transaction) report",
+        (
+            ("date/time", "datum/uhrzeit", "date/heure", "data/ora:", "fecha y hora"),
+            (
+                "order id",
+                "bestellnummer",
+                "product sales",
+                "ventes de produits",
+                "vendite",
+                "ventas de productos",
+            ),
+        ),
+        "not read by fba-reclaim (a summary per transaction, in the seller's language)",
+        "the flat-file settlement reports (V2, or V1 for older periods) and the Finances API",
+    ),
+    OtherReport(
+        "an XML report (e.g. the XML settlement report, GET_V2_SETTLEMENT_REPORT_DATA_XML)",
+        (("<?xml",),),
+        "not read: fba-reclaim reads flat files; Amazon removed the XML settlement report from "
+        "the API on 2026-11-11 (policy-2026.md §1)",
+        "the flat-file settlement report of the same period (V2, or V1 for older periods)",
+    ),
+)
+
+
+def other_report(headers: list[str]) -> str | None:
+    """What a file no spec accepts is, when it is a report fba-reclaim knows but does not read
+    (retired by Amazon, or used by no rule): its name, why it is not read and what to use
+    instead. None otherwise."""
+    present = {header_key(h) for h in headers}
+    if headers and headers[0].lstrip("\ufeff").lstrip().startswith(("<?xml", "<AmazonEnvelope")):
+        present.add(header_key("<?xml"))
+    for report in OTHER_REPORTS:
+        if report.matches(present):
+            return (
+                f"this is {report.title}, {report.status}; fba-reclaim does not read it. "
+                f"Use {report.instead}."
+            )
+    return None
 
 
 def detect(headers: list[str]) -> DocumentSpec | None:

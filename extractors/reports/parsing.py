@@ -36,6 +36,7 @@ from extractors.reports.catalog import (
     detect,
     header_key,
     nearest,
+    other_report,
 )
 
 _CHARSET_ALIASES = {
@@ -206,6 +207,8 @@ def parse_document(
         raise DocumentError(f"{name}: the file is empty (no header row)")
     if spec is None:
         spec = detect(header)
+        if spec is None and (other := other_report(header)):
+            raise DocumentError(f"{name}: {other}")
         if spec is None and (close := nearest(header)):
             missing_cols = ", ".join(c.header for c in close[1])
             raise DocumentError(
@@ -285,6 +288,8 @@ def parse_document(
         )
         for col in spec.columns
     }
+    if spec.null_values:
+        texts = {k: v.mask(v.isin(spec.null_values), "") for k, v in texts.items()}
     conventions = document_conventions(spec, texts)
     for col in spec.columns:
         values = texts[col.name]

@@ -28,6 +28,7 @@ from extractors.reports.catalog import (
     REMOVAL_ORDERS,
     REMOVAL_SHIPMENTS,
     SETTLEMENTS,
+    SETTLEMENTS_V1,
     STORAGE_FEES,
 )
 
@@ -291,7 +292,7 @@ class AllOrders(pa.DataFrameModel):
     sku: Series[str] = pa.Field(str_length={"min_value": 1})
     asin: Series[str] = pa.Field(nullable=True)
     order_item_id: Series[str] = pa.Field(nullable=True)
-    item_status: Series[str] = pa.Field(str_length={"min_value": 1})
+    item_status: Series[str] = pa.Field(nullable=True)  # blank on cancelled MFN lines
     quantity: Series[pd.Int64Dtype] = pa.Field(ge=0)
     currency: Series[str] = pa.Field(nullable=True, str_matches=r"^[A-Z]{3}$")
     item_price: Series[object] = pa.Field(nullable=True)
@@ -485,6 +486,59 @@ class Settlements(pa.DataFrameModel):
         strict = False
 
 
+class SettlementsV1(pa.DataFrameModel):
+    """Settlement V1 flat file: the summary row (total-amount, no transaction-type) or a
+    transaction row (transaction-type set; its amount in one of the amount columns, or only a
+    quantity-purchased)."""
+
+    settlement_id: Series[str] = pa.Field(str_length={"min_value": 1})
+    settlement_start_date: Series[pd.DatetimeTZDtype] = pa.Field(nullable=True, **_utc())
+    settlement_end_date: Series[pd.DatetimeTZDtype] = pa.Field(nullable=True, **_utc())
+    deposit_date: Series[pd.DatetimeTZDtype] = pa.Field(nullable=True, **_utc())
+    posted_date: Series[pd.DatetimeTZDtype] = pa.Field(nullable=True, **_utc())
+    currency: Series[str] = pa.Field(nullable=True, str_matches=r"^[A-Z]{3}$")
+    transaction_type: Series[str] = pa.Field(nullable=True)
+    quantity_purchased: Series[pd.Int64Dtype] = pa.Field(nullable=True)
+    total_amount: Series[object] = pa.Field(nullable=True)
+    shipment_fee_amount: Series[object] = pa.Field(nullable=True)
+    order_fee_amount: Series[object] = pa.Field(nullable=True)
+    price_amount: Series[object] = pa.Field(nullable=True)
+    item_related_fee_amount: Series[object] = pa.Field(nullable=True)
+    misc_fee_amount: Series[object] = pa.Field(nullable=True)
+    other_fee_amount: Series[object] = pa.Field(nullable=True)
+    promotion_amount: Series[object] = pa.Field(nullable=True)
+    direct_payment_amount: Series[object] = pa.Field(nullable=True)
+    other_amount: Series[object] = pa.Field(nullable=True)
+
+    @pa.check(
+        "total_amount",
+        "shipment_fee_amount",
+        "order_fee_amount",
+        "price_amount",
+        "item_related_fee_amount",
+        "misc_fee_amount",
+        "other_fee_amount",
+        "promotion_amount",
+        "direct_payment_amount",
+        "other_amount",
+        name="decimal",
+    )
+    def _decimals(cls, s: pd.Series) -> pd.Series:
+        return _decimal_or_null(s)
+
+    @pa.dataframe_check(
+        name="transaction-type: neither the summary row (total-amount only) nor a transaction "
+        "(transaction-type set)",
+        ignore_na=False,
+    )
+    def _row_kind(cls, df: pd.DataFrame) -> pd.Series:
+        summary = df["total_amount"].notna() & df["transaction_type"].isna()
+        return summary | df["transaction_type"].notna()
+
+    class Config:
+        strict = False
+
+
 class ProductMaster(pa.DataFrameModel):
     sku: Series[str] = pa.Field(str_length={"min_value": 1})
     unit_cost: Series[object]
@@ -602,6 +656,7 @@ SCHEMAS: dict[str, type[pa.DataFrameModel]] = {
     FEE_PREVIEW.source: FeePreview,
     STORAGE_FEES.source: StorageFees,
     SETTLEMENTS.source: Settlements,
+    SETTLEMENTS_V1.source: SettlementsV1,
     FINANCIAL_EVENTS.source: FinancialEvents,
     FINANCE_TRANSACTIONS.source: FinanceTransactions,
     INBOUND_SHIPMENT_ITEMS.source: InboundShipmentItems,

@@ -3,15 +3,20 @@
 -- whichever source carried it:
 --   settlement_v2        settlement report V2 lines (stg_amazon__settlements; summary rows left
 --                        out). Amazon lists these for 90 days only (policy-2026.md 1).
+--   settlement_v1        settlement report V1 flat-file lines (stg_amazon__settlements_v1, already
+--                        in the V2 vocabulary): the years of Seller Central downloads sellers hold
+--                        (removed from the API on 2026-11-11, policy-2026.md 1).
 --   finances_2024_06_19  Finances listTransactions leaf breakdowns (the full history).
 --   finances_v0          Finances v0 listFinancialEvents components (the deprecated fallback).
 -- Finances lines take their settlement names from the seed money_event_types; a line the seed
 -- does not name keeps its own names (breakdown path / component) and feeds no rule.
 --
 -- Each money event is counted once when several sources carry it. Sources rank
--- settlement_v2 > finances_2024_06_19 > finances_v0, and a lower-ranked line is dropped when
---   1. its financial event group id is a settlement the seller's settlement reports hold (the
---      whole settlement is there: v2024 lines only), or
+-- settlement_v2 > settlement_v1 > finances_2024_06_19 > finances_v0, and a lower-ranked line is
+-- dropped when
+--   1. its settlement (financial event group id) is one the seller's settlement reports hold (the
+--      whole settlement is there: V1 lines of a settlement landed as V2, v2024 lines of one
+--      landed in either layout), or
 --   2. a higher-ranked source has a line with the same event key: seller, order, SKU,
 --      transaction type, amount type, amount description, posted date (UTC) and amount. Lines
 --      with equal keys are matched one to one in order (two identical fee lines of a two-unit
@@ -23,6 +28,10 @@ with
 
 settlements as (
     select * from {{ ref('stg_amazon__settlements') }}
+),
+
+settlements_v1 as (
+    select * from {{ ref('stg_amazon__settlements_v1') }}
 ),
 
 finance_transactions as (
@@ -73,18 +82,63 @@ settlement_lines as (
     where not is_summary_row
 ),
 
+settlement_v1_lines as (
+    select
+        seller_id,
+        cast('settlement_v1' as {{ dbt.type_string() }}) as money_source,
+        2 as source_rank,
+        {{ dbt.concat([
+            'settlement_id', "'|'", '_source_file', "'|'",
+            dbt.cast('_row_number', dbt.type_string()), "'|'", 'v1_amount_column'
+        ]) }} as money_line_id,
+        settlement_id,
+        transaction_type,
+        amazon_order_id,
+        adjustment_id,
+        shipment_id,
+        marketplace_name,
+        amount_type,
+        amount_description,
+        amount,
+        currency,
+        upper(trim(fulfillment_id)) as fulfillment_id,
+        posted_at,
+        posted_date,
+        order_item_code,
+        merchant_adjustment_item_id,
+        sku,
+        quantity_purchased,
+        _source_file,
+        _row_number
+    from settlements_v1
+    where
+        not is_summary_row
+        and not exists (
+            select 1
+            from settlement_lines
+            where
+                settlement_lines.seller_id = settlements_v1.seller_id
+                and settlement_lines.settlement_id = settlements_v1.settlement_id
+        )
+),
+
 settled_groups as (
     select distinct
         seller_id,
         settlement_id
     from settlement_lines
+    union
+    select distinct
+        seller_id,
+        settlement_id
+    from settlement_v1_lines
 ),
 
 transaction_lines as (
     select
         finance_transactions.seller_id,
         cast('finances_2024_06_19' as {{ dbt.type_string() }}) as money_source,
-        2 as source_rank,
+        3 as source_rank,
         {{ dbt.concat([
             'finance_transactions.transaction_id', "'|'",
             dbt.cast('finance_transactions.line_no', dbt.type_string())
@@ -139,7 +193,7 @@ event_lines as (
     select
         financial_events.seller_id,
         cast('finances_v0' as {{ dbt.type_string() }}) as money_source,
-        3 as source_rank,
+        4 as source_rank,
         {{ dbt.concat([
             'financial_events.event_id', "'|'",
             dbt.cast('financial_events.line_no', dbt.type_string())
@@ -181,6 +235,8 @@ event_lines as (
 
 all_lines as (
     select * from settlement_lines
+    union all
+    select * from settlement_v1_lines
     union all
     select * from transaction_lines
     union all
