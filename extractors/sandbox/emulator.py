@@ -145,6 +145,20 @@ QUERY_PARAMETERS: dict[str, frozenset[str]] = {
     "getShipmentItems": frozenset(
         {"LastUpdatedAfter", "LastUpdatedBefore", "QueryType", "NextToken", "MarketplaceId"}
     ),
+    "listTransactions": frozenset(
+        {
+            "postedAfter",
+            "postedBefore",
+            "marketplaceId",
+            "transactionStatus",
+            "relatedIdentifierName",
+            "relatedIdentifierValue",
+            "nextToken",
+        }
+    ),
+    "listFinancialEvents": frozenset(
+        {"MaxResultsPerPage", "PostedAfter", "PostedBefore", "NextToken"}
+    ),
 }
 CREATE_REPORT_FIELDS = frozenset(
     {"reportType", "marketplaceIds", "dataStartTime", "dataEndTime", "reportOptions"}

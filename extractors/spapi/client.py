@@ -147,13 +147,22 @@ class _DecimalMoney:
 # classes are named explicitly so a library default change cannot switch API versions under us
 # (sp-api-client.md §4, §5, §8.23). Only their read operations are used.
 class FinancesClient(_DecimalMoney, _HostFromEndpoint, FinancesV0):
-    pass
+    def list_financial_events(self, **kwargs):
+        """listFinancialEvents with the model's parameters only (it takes no marketplace: the
+        library would add its four marketplace spellings to the query)."""
+        return self._request("/finances/v0/financialEvents", params=kwargs, add_marketplace=False)
 
 
 # Finances v2024-06-19 (`Finances(version="2024-06-19")` in the library): only list_transactions
 # exists in Amazon's model (sp-api-client.md §4).
 class FinanceTransactionsClient(_DecimalMoney, _HostFromEndpoint, FinancesV20240619):
-    pass
+    def list_transactions(self, **kwargs):
+        """listTransactions with the model's parameters only. The library would add its four
+        marketplace spellings, none of which is the model's optional `marketplaceId`; that one is
+        left out too, so every marketplace of the account is listed."""
+        return self._request(
+            "/finances/2024-06-19/transactions", params=kwargs, add_marketplace=False
+        )
 
 
 class InboundClient(_HostFromEndpoint, FulfillmentInboundV0):

@@ -30,6 +30,8 @@ from referencing.jsonschema import DRAFT4
 MODELS_DIR = Path(__file__).resolve().parents[1] / "fixtures" / "sp-api-models"
 REPORTS = "reports_2021-06-30.json"
 INBOUND = "fulfillmentInboundV0.json"
+FINANCES = "finances_2024-06-19.json"
+FINANCES_V0 = "financesV0.json"
 RATE_HEADER = "x-amzn-RateLimit-Limit"
 
 # ISO 8601 date-time as the SP-API docs use it: a date, "T", a time, and a zone (Z or +hh:mm).
@@ -67,6 +69,27 @@ def _closed(node):
     if isinstance(node, list):
         return [_closed(v) for v in node]
     return node
+
+
+def _closed_model(doc: dict) -> dict:
+    """The model with every object closed (_closed), except the parts of an allOf: each part
+    lists only its own properties, so closing them one by one would refuse every object that
+    combines them (Finances v2024-06-19 Context = contextType + ProductContext + ...). Draft 4
+    cannot close a combination, so those objects stay open."""
+    in_all_of = {
+        ref.rsplit("/", 1)[-1]
+        for definition in doc.get("definitions", {}).values()
+        for part in definition.get("allOf", [])
+        if isinstance(part, dict) and isinstance(ref := part.get("$ref"), str)
+    }
+    closed = _closed(doc)
+    for name in in_all_of:
+        closed["definitions"][name] = doc["definitions"][name]
+    for definition in closed.get("definitions", {}).values():
+        for part in definition.get("allOf", []):
+            if isinstance(part, dict):
+                part.pop("additionalProperties", None)
+    return closed
 
 
 @dataclass
@@ -241,7 +264,7 @@ class Model:
         self.raw_bytes = (MODELS_DIR / file_name).read_bytes()
         self.doc = json.loads(self.raw_bytes)
         self.uri = f"urn:sp-api-model:{file_name}"
-        closed = _closed(copy.deepcopy(self.doc))
+        closed = _closed_model(copy.deepcopy(self.doc))
         self._registry = Registry().with_resource(
             self.uri, Resource.from_contents(closed, default_specification=DRAFT4)
         )
@@ -305,7 +328,7 @@ def load(file_name: str) -> Model:
 
 
 def find_operation(method: str, path: str) -> tuple[Operation, dict[str, str]] | None:
-    for name in (REPORTS, INBOUND):
+    for name in (REPORTS, INBOUND, FINANCES, FINANCES_V0):
         hit = load(name).operation(method, path)
         if hit:
             return hit

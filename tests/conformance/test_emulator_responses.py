@@ -196,3 +196,33 @@ def test_large_shipments_answer_with_a_next_token_small_ones_without(
     assert big_page["NextToken"] and len(big_page["ItemData"]) == 2
     assert "NextToken" not in small_page and len(small_page["ItemData"]) == sizes[small]
     assert response_problems(recording_emulator.wire) == []
+
+
+def test_finances_responses_conform(raw, recording_emulator):
+    """listTransactions and listFinancialEvents: pages, the token alone with its window, and
+    every error the emulator gives (a window over 180 days, postedBefore too recent, an unknown
+    parameter, a throttle, a refused version) valid against the Finances models."""
+    emu = recording_emulator
+    emu.finances.page_size = 2
+    v2024, v0 = "/finances/2024-06-19/transactions", "/finances/v0/financialEvents"
+    window = {"postedAfter": "2026-10-01T00:00:00Z", "postedBefore": "2026-10-20T00:00:00Z"}
+    first = raw("GET", v2024, params=window)
+    assert first.status_code == 200 and first.json()["payload"]["nextToken"]
+    token = first.json()["payload"]["nextToken"]
+    assert raw("GET", v2024, params={**window, "nextToken": token}).status_code == 200
+    old = {"PostedAfter": "2026-10-01T00:00:00Z", "PostedBefore": "2026-10-20T00:00:00Z"}
+    assert raw("GET", v0, params={**old, "MaxResultsPerPage": 2}).status_code == 200
+    bad = [
+        (v2024, {"postedAfter": "2026-01-01T00:00:00Z", "postedBefore": "2026-10-01T00:00:00Z"}),
+        (v2024, {"postedAfter": "2026-10-01T00:00:00Z", "postedBefore": "2099-01-01T00:00:00Z"}),
+        (v2024, {**window, "MarketplaceIds": "X", "pageSize": "5"}),
+        (v0, {"PostedAfter": "2026-01-01T00:00:00Z", "PostedBefore": "2026-10-01T00:00:00Z"}),
+    ]
+    for path, params in bad:
+        assert raw("GET", path, params=params).status_code == 400, (path, params)
+    emu.inject("throttle", operations={"listTransactions"})
+    assert raw("GET", v2024, params=window).status_code == 429
+    emu.finances.refuse["listTransactions"] = 403
+    assert raw("GET", v2024, params=window).status_code == 403
+    assert {s for op, s in _seen(emu) if op == "listTransactions"} == {200, 400, 403, 429}
+    assert response_problems(emu.wire) == []

@@ -15,6 +15,7 @@ from extractors.reports.catalog import LEDGER_DETAIL
 from extractors.spapi.api_extract import extract_inbound_shipments
 from extractors.spapi.client import reports_client
 from extractors.spapi.extract import extract_report
+from extractors.spapi.finances import extract_finances
 from extractors.spapi.reports import ApiCaller, ReportFailed, RetryPolicy, find_done_reports
 from tests.conformance.conftest import response_problems
 from tests.conformance.models import find_operation
@@ -81,5 +82,25 @@ def test_inbound_extraction_requests_conform(tmp_path, recording_emulator, confo
     assert len({ex["path"] for ex in by_id}) == len(by_id)  # once per shipment
     assert all(ex["query"]["QueryType"] == ["NEXT_TOKEN"]
                for ex in inbound if ex["operation"] == "getShipmentItems")  # fmt: skip
+    assert request_problems(emu.wire) == []
+    assert response_problems(emu.wire) == []
+
+
+@pytest.mark.parametrize("refused", [None, 404])
+def test_finances_extraction_requests_conform(
+    tmp_path, recording_emulator, conformance_sandbox, refused
+):
+    """listTransactions (v2024-06-19) and, when Amazon refuses it, the v0 fallback
+    listFinancialEvents: every request and answer valid against its model (180-day windows,
+    ISO-8601 posted dates, the token alone with the window it belongs to)."""
+    emu = recording_emulator
+    if refused:
+        emu.finances.refuse["listTransactions"] = refused
+    scenario = conformance_sandbox.scenario
+    extract_finances(tmp_path, "SANDBOX1", _conn(emu), scenario.start,
+                     scenario.as_of + timedelta(days=1), retry=NO_SLEEP)  # fmt: skip
+    ops = {ex["operation"] for ex in emu.wire} - {None}
+    assert ops == ({"listTransactions", "listFinancialEvents"} if refused else {"listTransactions"})
+    assert any("nextToken" in ex["query"] or "NextToken" in ex["query"] for ex in emu.wire)
     assert request_problems(emu.wire) == []
     assert response_problems(emu.wire) == []

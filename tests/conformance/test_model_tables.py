@@ -11,12 +11,14 @@ import pytest
 
 from extractors.sandbox import emulator
 from extractors.spapi import pacing
-from tests.conformance.models import INBOUND, MODELS_DIR, REPORTS, load
+from tests.conformance.models import FINANCES, FINANCES_V0, INBOUND, MODELS_DIR, REPORTS, load
 
 # The operations fba-reclaim reads (the emulator serves them, the extractor calls them).
 SERVED = {
     REPORTS: ("getReports", "createReport", "getReport", "cancelReport", "getReportDocument"),
     INBOUND: ("getShipments", "getShipmentItemsByShipmentId", "getShipmentItems"),
+    FINANCES: ("listTransactions",),
+    FINANCES_V0: ("listFinancialEvents",),
 }
 SERVED_OPS = [(model, op) for model, ops in SERVED.items() for op in ops]
 
@@ -24,7 +26,7 @@ SERVED_OPS = [(model, op) for model, ops in SERVED.items() for op in ops]
 def test_fixtures_are_the_files_named_in_source_md():
     table = (MODELS_DIR / "SOURCE.md").read_text(encoding="utf-8")
     listed = dict(re.findall(r"^\| `([^`]+\.json)` \|.*\| `([0-9a-f]{64})` \|$", table, re.M))
-    assert set(listed) == {p.name for p in MODELS_DIR.glob("*.json")} == {REPORTS, INBOUND}
+    assert set(listed) == {p.name for p in MODELS_DIR.glob("*.json")} == set(SERVED)
     for name, digest in listed.items():
         assert hashlib.sha256((MODELS_DIR / name).read_bytes()).hexdigest() == digest, name
 
