@@ -81,9 +81,11 @@ def cmd_ingest(args) -> int:
 
 def cmd_build(args) -> int:
     from orchestration.runner import run_job
+    from orchestration.sellers import SellerRegistry
 
     home = _home(args)
     as_of = args.as_of or date.today().isoformat()
+    SellerRegistry(home.state).load()  # invalid recovery settings: one line, not a failed run
     run_job(
         home,
         "build_job",
@@ -98,6 +100,7 @@ def cmd_claims_export(args) -> int:
     from orchestration.exports import export_claims
 
     home = _home(args)
+    _require_seller(home, args.seller)
     result = export_claims(home.serving, args.seller, Path(args.out), args.format, args.all)
     what = "claim(s)" if args.all else "ready claim(s) to file"
     print(f"{result.rows} {what} for {args.seller} written to {result.path}")
@@ -106,6 +109,15 @@ def cmd_claims_export(args) -> int:
     for reason, n in result.held_back.items():
         print(f"  {n} ready claim(s) held back: {reason} (see --all)")
     return 0
+
+
+def _require_seller(home: ReclaimHome, seller_id: str) -> None:
+    """ReportError (one line naming the seller and the known ones) for a seller that is neither
+    registered nor in the warehouse, as the report and invoice commands do."""
+    from orchestration.reporting.common import connect, require_seller
+
+    with connect(home.serving) as con:
+        require_seller(con, home.state, seller_id)
 
 
 def _record(args, events, source: str) -> int:
@@ -601,6 +613,7 @@ def main(argv: list[str] | None = None) -> int:
     from orchestration.claim_outcomes import OutcomeError
     from orchestration.exports import ExportError
     from orchestration.reporting.common import ReportError
+    from orchestration.reporting.settings import SettingsError
     from orchestration.runner import PipelineFailed
 
     args = build_parser().parse_args(argv)
@@ -608,6 +621,12 @@ def main(argv: list[str] | None = None) -> int:
         return args.func(args)
     except (UserError, InvalidSellerId, DocumentError, ExportError, ReportError) as exc:
         print(f"reclaim: error: {exc}", file=sys.stderr)
+        return 2
+    except SettingsError as exc:
+        print(
+            f"reclaim: error: {exc} (settings.recovery in the seller registry, state/sellers.json)",
+            file=sys.stderr,
+        )
         return 2
     except OutcomeError as exc:
         for problem in exc.problems:
