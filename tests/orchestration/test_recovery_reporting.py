@@ -448,3 +448,23 @@ def test_unknown_seller_or_claim_id_is_one_line_and_writes_nothing(built, tmp_pa
     r = run_reclaim(home.root, "claims", "review", "CLM-0000000000000000", "--approve")
     assert r.returncode == 2 and "Traceback" not in r.stderr
     assert "claim_id 'CLM-0000000000000000': no such claim" in r.stderr
+
+
+@pytest.mark.slow
+def test_claims_list_and_show_find_a_claim_with_its_history(built):
+    home, mine, _ = built
+    r = run_reclaim(home.root, "claims", "show", "c-100", "--seller", ME)
+    assert r.returncode == 0, r.stderr
+    assert mine["5550001"] in r.stdout and OTHER not in r.stdout
+    assert "file -> filed" in r.stdout and "case C-100" in r.stdout
+    assert "recovered  9200002  USD 12.50" in r.stdout and "reversed  9200003" in r.stdout
+    r = run_reclaim(home.root, "claims", "show", "X002BBBBBB", "--seller", ME)
+    assert r.returncode == 0 and mine["5550003"] in r.stdout
+    r = run_reclaim(home.root, "claims", "show", "NO-SUCH-THING")
+    assert r.returncode == 2 and "no claim matches 'NO-SUCH-THING'" in r.stderr
+    r = run_reclaim(home.root, "claims", "list", "--seller", ME, "--status", "ready")
+    assert r.returncode == 0, r.stderr
+    listed = [line.split()[0] for line in r.stdout.splitlines()[1:-1]]
+    assert listed and mine["5550001"] not in listed
+    r = run_reclaim(home.root, "claims", "list", "--seller", "A1TYPO")
+    assert r.returncode == 2 and "unknown seller 'A1TYPO'" in r.stderr
