@@ -38,6 +38,9 @@ SCHEMA = pa.schema(
         ("note", pa.string()),
         ("source", pa.string()),
         ("recorded_at", pa.timestamp("us")),
+        # Position of the event in its batch (file row order): events of a batch share
+        # recorded_at, and the later row is the later event.
+        ("sequence", pa.int32()),
     ]
 )
 
@@ -98,7 +101,7 @@ def read_log(state_dir: Path) -> list[dict]:
         return []
     table = pa.concat_tables([pq.read_table(p, schema=SCHEMA) for p in files])
     rows = table.to_pylist()
-    rows.sort(key=lambda r: (r["recorded_at"], r["event_id"]))
+    rows.sort(key=lambda r: (r["recorded_at"], r["sequence"] or 0, r["event_id"]))
     return rows
 
 
@@ -168,7 +171,9 @@ def record(
             current[e.claim_id] = target  # later events of the batch see this one
         rows.append(
             {
-                "event_id": uuid.uuid4().hex,
+                # Sortable within the batch: the sequence first, so ordering by
+                # (recorded_at, event_id) keeps the order the events were given in.
+                "event_id": f"{len(rows):06d}-{uuid.uuid4().hex}",
                 "claim_id": e.claim_id,
                 "seller_id": seller_id,
                 "action": e.action,
@@ -179,6 +184,7 @@ def record(
                 "note": (e.note or "").strip() or None,
                 "source": source,
                 "recorded_at": now,
+                "sequence": len(rows),
             }
         )
     if problems:

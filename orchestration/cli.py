@@ -81,9 +81,11 @@ def cmd_ingest(args) -> int:
 
 def cmd_build(args) -> int:
     from orchestration.runner import run_job
+    from orchestration.sellers import SellerRegistry
 
     home = _home(args)
     as_of = args.as_of or date.today().isoformat()
+    SellerRegistry(home.state).load()  # invalid recovery settings: one line, not a failed run
     run_job(
         home,
         "build_job",
@@ -98,6 +100,7 @@ def cmd_claims_export(args) -> int:
     from orchestration.exports import export_claims
 
     home = _home(args)
+    _require_seller(home, args.seller)
     result = export_claims(home.serving, args.seller, Path(args.out), args.format, args.all)
     what = "claim(s)" if args.all else "ready claim(s) to file"
     print(f"{result.rows} {what} for {args.seller} written to {result.path}")
@@ -105,6 +108,54 @@ def cmd_claims_export(args) -> int:
         print(f"  in {result.batches} Seller Support case batch(es): {result.batches_path}")
     for reason, n in result.held_back.items():
         print(f"  {n} ready claim(s) held back: {reason} (see --all)")
+    return 0
+
+
+def _require_seller(home: ReclaimHome, seller_id: str) -> None:
+    """ReportError (one line naming the seller and the known ones) for a seller that is neither
+    registered nor in the warehouse, as the report and invoice commands do."""
+    from orchestration.reporting.common import connect, require_seller
+
+    with connect(home.serving) as con:
+        require_seller(con, home.state, seller_id)
+
+
+def cmd_claims_list(args) -> int:
+    from orchestration.claim_lookup import LIST_COLUMNS, list_claims
+    from orchestration.reporting.common import connect
+
+    home = _home(args)
+    _require_seller(home, args.seller)
+    with connect(home.serving) as con:
+        rows = list_claims(con, args.seller, args.status, args.limit)
+    widths = {"claim_id": 21, "claim_type": 28, "status": 20, "deadline": 10, "amount": 10}
+    print("  ".join(c.ljust(widths.get(c, 8)) for c in LIST_COLUMNS).rstrip())
+    for r in rows:
+        cells = [
+            ("" if r[c] is None else f"{r[c]:,.2f}" if c == "amount" else str(r[c])).ljust(
+                widths.get(c, 8)
+            )
+            for c in LIST_COLUMNS
+        ]
+        print("  ".join(cells).rstrip())
+    print(f"{len(rows)} claim(s)" + (f" (first {args.limit})" if len(rows) == args.limit else ""))
+    return 0
+
+
+def cmd_claims_show(args) -> int:
+    from orchestration.claim_lookup import SEARCHED, find_claims, format_record
+    from orchestration.reporting.common import connect
+
+    home = _home(args)
+    if args.seller:
+        _require_seller(home, args.seller)
+    with connect(home.serving) as con:
+        found = find_claims(con, home.state, args.term, args.seller)
+    if not found:
+        raise UserError(
+            f"no claim matches {args.term!r} (searched: {', '.join(SEARCHED).replace('_', ' ')})"
+        )
+    print("\n\n".join(format_record(r) for r in found))
     return 0
 
 
@@ -453,8 +504,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="export one seller's claims",
         description="Write one seller's claims with the contract columns. Default: the ready "
         "claims to file now, i.e. those the seller's recovery settings let through (claim types "
-        "enabled, excluded SKUs, minimum value, grace days), case batch by batch, deadline "
-        "first, with a <name>.case-batches.csv beside it; held-back claims are counted. "
+        "enabled, excluded SKUs, minimum value, grace days), deadline first across claim "
+        "types, then amount, with a <name>.case-batches.csv beside it (one paste-ready case "
+        "text per batch; XLSX: sheet 'cases'); held-back claims are counted. "
         "--all: every claim of every status, unfiltered.",
     )
     e.add_argument("--seller", required=True)
@@ -466,6 +518,27 @@ def build_parser() -> argparse.ArgumentParser:
     )
     e.add_argument("--all", action="store_true", help="every status, not only ready")
     e.set_defaults(func=cmd_claims_export)
+
+    ls = csub.add_parser(
+        "list",
+        help="one seller's claims, deadline first",
+        description="List one seller's claims (optionally of some statuses), deadline first, "
+        "then amount.",
+    )
+    ls.add_argument("--seller", required=True)
+    ls.add_argument("--status", action="append", help="only this status (repeatable)")
+    ls.add_argument("--limit", type=int, default=100, help="at most this many (default 100)")
+    ls.set_defaults(func=cmd_claims_list)
+    sh = csub.add_parser(
+        "show",
+        help="find a claim and its history",
+        description="Find claims by claim id, order id, shipment id, removal order id, ledger "
+        "reference, SKU, FNSKU or Seller Support case id, and show their facts, the recorded "
+        "history (review, filing, outcomes) and what Amazon paid against them.",
+    )
+    sh.add_argument("term", metavar="ID", help="claim id, order, shipment, SKU, FNSKU or case id")
+    sh.add_argument("--seller", help="only this seller's claims")
+    sh.set_defaults(func=cmd_claims_show)
 
     def event_parser(name, help_text, description):
         ep = csub.add_parser(name, help=help_text, description=description)
@@ -609,6 +682,7 @@ def main(argv: list[str] | None = None) -> int:
     from orchestration.claim_outcomes import OutcomeError
     from orchestration.exports import ExportError
     from orchestration.reporting.common import ReportError
+    from orchestration.reporting.settings import SettingsError
     from orchestration.runner import PipelineFailed
 
     args = build_parser().parse_args(argv)
@@ -616,6 +690,12 @@ def main(argv: list[str] | None = None) -> int:
         return args.func(args)
     except (UserError, InvalidSellerId, DocumentError, ExportError, ReportError) as exc:
         print(f"reclaim: error: {exc}", file=sys.stderr)
+        return 2
+    except SettingsError as exc:
+        print(
+            f"reclaim: error: {exc} (settings.recovery in the seller registry, state/sellers.json)",
+            file=sys.stderr,
+        )
         return 2
     except OutcomeError as exc:
         for problem in exc.problems:

@@ -4,8 +4,11 @@ CSV, XLSX, Parquet or JSON Lines.
 The default export is what the agency files now: ready claims that pass the seller's recovery
 settings (claim types enabled, SKUs excluded, minimum claim value, grace days), in Seller
 Support case batches (marts.fct_recovery_open_claims: per marketplace and claim type, deadline
-first, at most max_items_per_case each). The rows come batch by batch, and a sidecar
-`<name>.case-batches.csv` lists each batch with its claim ids, units, value and first deadline.
+first, at most max_items_per_case each). The rows are a case manager's queue: deadline first
+across claim types, then amount (largest first), then claim id. A sidecar
+`<name>.case-batches.csv` lists each batch (in the same order, by its first deadline) with its
+claim ids, units, value, first deadline and one paste-ready case text in Amazon's words; an
+XLSX export carries the batches as its own sheet "cases".
 Claims held back by the settings are counted, never dropped silently; `--all` exports every claim
 of every status, unfiltered."""
 
@@ -79,7 +82,62 @@ BATCH_COLUMNS = (
     "currency",
     "first_deadline",
     "claim_ids",
+    "case_text",
 )
+# The case manager's queue: deadline first across claim types, then the biggest, then the id.
+_QUEUE_ORDER = "c.deadline nulls last, c.amount desc nulls last, c.claim_id"
+# Each claim type in Seller Support's words: the case subject and what we ask for.
+_CASE_WORDING = {
+    "warehouse_lost": (
+        "Lost inventory in the fulfillment center",
+        "Please locate these units or reimburse them",
+    ),
+    "warehouse_damaged": (
+        "Inventory damaged in the fulfillment center",
+        "Please reimburse these damaged units",
+    ),
+    "disposed_unauthorized": (
+        "Inventory disposed of without a removal order from us",
+        "Please reimburse these disposed units",
+    ),
+    "refund_not_returned": (
+        "Customer refunds without the item returned",
+        "Please reimburse these units, which were refunded and not returned to our inventory",
+    ),
+    "return_damaged_unreimbursed": (
+        "Customer returns received damaged by Amazon or the carrier",
+        "Please reimburse these returned units",
+    ),
+    "refund_exceeds_charge": (
+        "Refunds above the amount charged",
+        "Please reimburse the amount refunded above the amount charged",
+    ),
+    "inbound_shortage": (
+        "Units missing from inbound shipments",
+        "Please reconcile these shipments and reimburse the units not received",
+    ),
+    "removal_unaccounted": (
+        "Units missing from removal orders",
+        "Please locate these units or reimburse them",
+    ),
+    "fulfillment_fee_overcharge": (
+        "FBA fulfillment fee overcharges",
+        "Please re-measure these items and refund the fulfillment fees charged above the "
+        "correct size tier",
+    ),
+    "storage_fee_overcharge": (
+        "Monthly storage fee overcharges",
+        "Please review these storage fees and refund the amount charged above the correct fee",
+    ),
+    "reimbursement_underpaid": (
+        "Reimbursements paid below the item's value",
+        "Please re-evaluate these reimbursements and pay the difference",
+    ),
+    "reversal_unjustified": (
+        "Reimbursements reversed without the item being found or returned",
+        "Please reinstate these reimbursements",
+    ),
+}
 # Why a ready claim is not in the default export (fct_recovery_open_claims flags), in the order
 # the reasons are reported.
 _HOLD_REASONS = (
@@ -131,8 +189,7 @@ def _fetch(
         raise ExportError(f"{db} has no marts.fct_claims: run `reclaim build` first")
     if include_all:
         rows = con.execute(
-            f"select {cols} from marts.fct_claims c where c.seller_id = ? "
-            "order by c.deadline, c.claim_id",
+            f"select {cols} from marts.fct_claims c where c.seller_id = ? order by {_QUEUE_ORDER}",
             [seller_id],
         ).fetchall()
         return rows, [], {}
@@ -140,7 +197,7 @@ def _fetch(
         # A warehouse built before the recovery marts: ready claims, unbatched.
         rows = con.execute(
             f"select {cols} from marts.fct_claims c where c.seller_id = ? "
-            "and c.status = 'ready' order by c.deadline, c.claim_id",
+            f"and c.status = 'ready' order by {_QUEUE_ORDER}",
             [seller_id],
         ).fetchall()
         return rows, [], {}
@@ -150,22 +207,28 @@ def _fetch(
         from marts.fct_claims c
         join marts.fct_recovery_open_claims o on o.claim_id = c.claim_id
         where c.seller_id = ? and c.status = 'ready' and o.to_file
-        order by o.case_batch, c.deadline, c.claim_id
+        order by {_QUEUE_ORDER}
         """,
         [seller_id],
     ).fetchall()
     batches = con.execute(
-        """
-        select case_batch, seller_id, marketplace_id, claim_type, count(*),
-               sum(quantity), sum(amount), min(currency), min(deadline),
-               string_agg(claim_id, ';' order by deadline, claim_id)
-        from marts.fct_recovery_open_claims
-        where seller_id = ? and status = 'ready' and to_file
-        group by all
-        order by case_batch
+        f"""
+        select o.case_batch, o.seller_id, o.marketplace_id, o.claim_type, count(*),
+               sum(o.quantity), sum(o.amount), min(o.currency), min(o.deadline),
+               string_agg(o.claim_id, ';' order by {_QUEUE_ORDER})
+        from marts.fct_recovery_open_claims o
+        join marts.fct_claims c on c.claim_id = o.claim_id
+        where o.seller_id = ? and o.status = 'ready' and o.to_file
+        group by o.case_batch, o.seller_id, o.marketplace_id, o.claim_type
+        order by min(o.deadline), sum(o.amount) desc nulls last, o.case_batch
         """,
         [seller_id],
     ).fetchall()
+    by_id = {r[0]: r for r in rows}
+    batches = [
+        (*b, case_batch_text(b, [by_id[cid] for cid in b[9].split(";") if cid in by_id]))
+        for b in batches
+    ]
     held = {}
     for reason, condition in _HOLD_REASONS:
         n = con.execute(
@@ -176,6 +239,59 @@ def _fetch(
         if n:
             held[reason] = n
     return rows, batches, held
+
+
+def _money(amount, currency) -> str:
+    return f"{currency or ''} {Decimal(amount or 0):,.2f}".strip()
+
+
+def case_batch_text(batch: tuple, claims: list[tuple]) -> str:
+    """One paste-ready Seller Support case for a batch: subject, each claim's id and facts, the
+    total and the ask, in Amazon's words (claim rows in EXPORT_COLUMNS order)."""
+    claim_type, currency, total = batch[3], batch[7], batch[6]
+    subject, ask = _CASE_WORDING.get(
+        claim_type, (str(claim_type).replace("_", " ").capitalize(), "Please reimburse")
+    )
+    lines = [
+        f"Subject: {subject}: {len(claims)} item(s), {_money(total, currency)}",
+        "",
+        "Hello Seller Support,",
+        "",
+        f"{ask}. The details of each item:",
+        "",
+    ]
+    for n, row in enumerate(claims, start=1):
+        c = dict(zip(EXPORT_COLUMNS, row, strict=True))
+        facts = []
+        if c["fnsku"] or c["sku"]:
+            product = f"FNSKU {c['fnsku']}" if c["fnsku"] else f"SKU {c['sku']}"
+            if c["fnsku"] and c["sku"]:
+                product += f" (SKU {c['sku']})"
+            facts.append(product)
+        for key, label in (
+            ("order_id", "order"),
+            ("shipment_id", "shipment"),
+            ("removal_order_id", "removal order"),
+            ("reference_id", "reference ID"),
+            ("fulfillment_center_id", "fulfillment center"),
+        ):
+            if c[key]:
+                facts.append(f"{label} {c[key]}")
+        if c["event_date"]:
+            facts.append(f"on {c['event_date']}")
+        if c["quantity"] is not None:
+            each = f" at {_money(c['unit_value'], c['currency'])} each" if c["unit_value"] else ""
+            facts.append(f"{c['quantity']} unit(s){each}")
+        lines.append(
+            f"{n}. {c['claim_id']}: " + ", ".join(facts) + f": {_money(c['amount'], c['currency'])}"
+        )
+    lines += [
+        "",
+        f"Total requested: {_money(total, currency)}.",
+        "",
+        f"{ask}. Thank you.",
+    ]
+    return "\n".join(lines)
 
 
 def format_for(out: Path, fmt: str | None) -> str:
@@ -202,7 +318,10 @@ def export_claims(
     rows, batches, held = _fetch(db, seller_id, include_all, con)
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    _atomic(out, lambda tmp: _WRITERS[fmt](rows, tmp))
+    if fmt == "xlsx":
+        _atomic(out, lambda tmp: _write_xlsx(rows, tmp, None if include_all else batches))
+    else:
+        _atomic(out, lambda tmp: _WRITERS[fmt](rows, tmp))
     result = ExportResult(out, len(rows), batches=len(batches), held_back=held)
     if not include_all:
         result.batches_path = out.with_name(f"{out.stem}.case-batches.csv")
@@ -237,16 +356,49 @@ def _write_csv(rows: list[tuple], path: Path) -> None:
             writer.writerow(["" if v is None else neutralise(str(v)) for v in row])
 
 
-def _write_xlsx(rows: list[tuple], path: Path) -> None:
-    """Numbers and dates as typed cells; text neutralised like the CSV (openpyxl would store a
-    text starting with '=' as a formula)."""
-    from openpyxl import Workbook
+_COLUMN_WIDTHS = {"claim_id": 22, "evidence": 40, "case_text": 80}
+_CURRENCY_FORMAT = "#,##0.00"
 
-    wb = Workbook(write_only=True)
-    ws = wb.create_sheet("claims")
-    ws.append(list(EXPORT_COLUMNS))
+
+def _xlsx_sheet(wb, title: str, columns, rows, money: dict[str, int]) -> None:
+    """A sheet a case manager works from: frozen, filterable header, readable widths, money in a
+    number format, dates as dates, text neutralised (openpyxl would store '=...' as a formula)."""
+    from openpyxl.styles import Alignment, Font
+    from openpyxl.utils import get_column_letter
+
+    ws = wb.create_sheet(title)
+    ws.append(list(columns))
+    for cell in ws[1]:
+        cell.font = Font(bold=True)
     for row in rows:
         ws.append([neutralise(v) if isinstance(v, str) else v for v in row])
+    for i, name in enumerate(columns, start=1):
+        letter = get_column_letter(i)
+        ws.column_dimensions[letter].width = _COLUMN_WIDTHS.get(name, max(12, len(name) + 2))
+        if name in money:
+            fmt = _CURRENCY_FORMAT + ("00" if money[name] == 4 else "")
+            for (cell,) in ws.iter_rows(min_row=2, min_col=i, max_col=i):
+                cell.number_format = fmt
+        elif name in _DATE_COLUMNS or name == "first_deadline":
+            for (cell,) in ws.iter_rows(min_row=2, min_col=i, max_col=i):
+                cell.number_format = "yyyy-mm-dd"
+        elif name == "case_text":
+            for (cell,) in ws.iter_rows(min_row=2, min_col=i, max_col=i):
+                cell.alignment = Alignment(wrap_text=True, vertical="top")
+    ws.freeze_panes = "A2"
+    ws.auto_filter.ref = f"A1:{get_column_letter(len(columns))}{max(1, len(rows) + 1)}"
+
+
+def _write_xlsx(rows: list[tuple], path: Path, batches: list[tuple] | None = None) -> None:
+    """Sheet "claims" (the contract columns) and, for the default export, sheet "cases" (one
+    row per Seller Support case batch with its paste-ready case text)."""
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    wb.remove(wb.active)
+    _xlsx_sheet(wb, "claims", EXPORT_COLUMNS, rows, _MONEY_COLUMNS)
+    if batches is not None:
+        _xlsx_sheet(wb, "cases", BATCH_COLUMNS, batches, {"amount": 2})
     wb.save(path)
 
 

@@ -186,6 +186,7 @@ class InvoiceConfig(dg.Config):
 def recovery_invoices(
     context: dg.AssetExecutionContext, config: InvoiceConfig, reclaim: ReclaimHomeResource
 ) -> dg.MaterializeResult:
+    from orchestration.reporting.common import ReportError
     from orchestration.reporting.invoice import previous_period, write_invoice
     from orchestration.reporting.settings import RecoverySettings
     from orchestration.sellers import SellerRegistry
@@ -201,7 +202,11 @@ def recovery_invoices(
         if period is None:
             context.log.info(f"{seller_id}: billed monthly, nothing to invoice on {run_day}")
             continue
-        invoice = write_invoice(home, seller_id, *period)
+        try:
+            invoice = write_invoice(home, seller_id, *period, today=run_day)
+        except ReportError as exc:  # e.g. the period overlaps an invoice issued by hand
+            context.log.warning(f"{seller_id}: no invoice: {exc}")
+            continue
         issued[seller_id] = str(invoice.html_path)
         due[seller_id] = {t.currency: str(t.fee_due) for t in invoice.totals}
         context.log.info(f"{seller_id}: invoice {invoice.number} -> {invoice.html_path}")

@@ -61,8 +61,13 @@ def require_seller(con: duckdb.DuckDBPyConnection, state_dir: Path, seller_id: s
     except duckdb.CatalogException as exc:
         raise ReportError("the warehouse has no claims yet: run `reclaim build` first") from exc
     if not known:
-        registered = ", ".join(s.seller_id for s in registry.load()) or "none"
-        raise ReportError(f"unknown seller {seller_id!r} (registered sellers: {registered})")
+        in_data = {
+            r[0] for r in con.execute("select distinct seller_id from marts.fct_claims").fetchall()
+        }
+        sellers = sorted(in_data | {s.seller_id for s in registry.load()})
+        raise ReportError(
+            f"unknown seller {seller_id!r} (known sellers: {', '.join(sellers) or 'none'})"
+        )
     return None
 
 

@@ -7,12 +7,21 @@ The recoveries reconcile to the reimbursements report (`reconcile`), shown on th
 
 RECLAIM_HOME/invoices/<seller>/invoice-<start>_<end>.html and .csv, written atomically; CSV
 cells that would start a spreadsheet formula are neutralised.
+
+The invoice register, RECLAIM_HOME/state/invoices.json (human-facing record, never rebuilt),
+holds every invoice issued: its number, seller, period and the payments it billed. Invoice
+numbers come from it (<seller>-<n>, n counting that seller's invoices); a payment is billed on one
+invoice only, ever; a seller's periods never overlap (issuing the same period again re-issues
+the same number); a period that has not ended yet is refused.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import json
+import os
+import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -150,6 +159,79 @@ def reconcile(con, seller_id: str, start: date, end: date, lines: list[dict]) ->
     ]
 
 
+REGISTER_FILE = "invoices.json"
+
+
+def _payment_key(line: dict) -> str:
+    """One payment of the reimbursements report, as the register remembers it."""
+    return f"{line['line_kind']}:{line['reimbursement_id']}:{line['fnsku'] or line['sku'] or ''}"
+
+
+class InvoiceRegister:
+    """state/invoices.json: the invoices issued, with the payments each billed."""
+
+    def __init__(self, state_dir: Path):
+        self.path = Path(state_dir) / REGISTER_FILE
+
+    def load(self) -> list[dict]:
+        if not self.path.exists():
+            return []
+        try:
+            entries = json.loads(self.path.read_text(encoding="utf-8"))["invoices"]
+            for e in entries:
+                e["period_start"] = date.fromisoformat(e["period_start"])
+                e["period_end"] = date.fromisoformat(e["period_end"])
+                e["payments"] = list(e["payments"])
+                if not isinstance(e["number"], str) or not isinstance(e["seller_id"], str):
+                    raise TypeError("number and seller_id must be text")
+        except (ValueError, KeyError, TypeError) as exc:
+            raise ReportError(f"{self.path}: not a valid invoice register ({exc!r})") from None
+        return entries
+
+    def save(self, entries: list[dict]) -> None:
+        data = {
+            "invoices": [
+                {
+                    **e,
+                    "period_start": e["period_start"].isoformat(),
+                    "period_end": e["period_end"].isoformat(),
+                }
+                for e in entries
+            ]
+        }
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = self.path.with_name(f".{self.path.name}.{uuid.uuid4().hex}.tmp")
+        try:
+            tmp.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+            os.replace(tmp, self.path)
+        finally:
+            if tmp.exists():
+                tmp.unlink()
+
+
+def check_period(
+    entries: list[dict], seller_id: str, start: date, end: date, today: date
+) -> dict | None:
+    """The register entry this period re-issues (same seller and period), or None for a new
+    invoice; ReportError for a period not over yet or overlapping another invoice."""
+    if end >= today:
+        raise ReportError(
+            f"the period {start} to {end} has not ended yet (today is {today}): "
+            "invoice it once it is over"
+        )
+    for e in entries:
+        if e["seller_id"] != seller_id:
+            continue
+        if (e["period_start"], e["period_end"]) == (start, end):
+            return e
+        if start <= e["period_end"] and end >= e["period_start"]:
+            raise ReportError(
+                f"the period {start} to {end} overlaps invoice {e['number']} "
+                f"({e['period_start']} to {e['period_end']}) of seller {seller_id}"
+            )
+    return None
+
+
 def build_invoice(home: ReclaimHome, seller_id: str, start: date, end: date) -> Invoice:
     start, end = parse_period(start, end)
     with connect(home.serving) as con:
@@ -176,16 +258,7 @@ def build_invoice(home: ReclaimHome, seller_id: str, start: date, end: date) -> 
             f"seller {seller_id} has no recovery settings in the warehouse: register it and "
             "run `reclaim build` before invoicing"
         )
-    totals: dict[str, CurrencyTotals] = {}
-    for line in lines:
-        t = totals.setdefault(line["currency"] or "", CurrencyTotals(line["currency"] or ""))
-        if line["line_kind"] == "recovery":
-            t.recovered += line["billable_amount"]
-            t.fee_on_recovered += line["fee_amount"]
-        else:
-            t.reversed += line["billable_amount"]
-            t.fee_credits += line["fee_amount"]
-    number = f"{seller_id}-{start:%Y%m%d}-{end:%Y%m%d}"
+    number = f"{seller_id}-{start:%Y%m%d}-{end:%Y%m%d}"  # a draft's; write_invoice registers
     return Invoice(
         number=number,
         seller_id=seller_id,
@@ -194,7 +267,7 @@ def build_invoice(home: ReclaimHome, seller_id: str, start: date, end: date) -> 
         period_end=end,
         fee_percentage=fee,
         lines=lines,
-        totals=[totals[c] for c in sorted(totals)],
+        totals=_totals(lines),
         reconciliation=recon,
     )
 
@@ -211,14 +284,56 @@ def invoice_csv(invoice: Invoice) -> str:
     return buf.getvalue()
 
 
+def _totals(lines: list[dict]) -> list[CurrencyTotals]:
+    totals: dict[str, CurrencyTotals] = {}
+    for line in lines:
+        t = totals.setdefault(line["currency"] or "", CurrencyTotals(line["currency"] or ""))
+        if line["line_kind"] == "recovery":
+            t.recovered += line["billable_amount"]
+            t.fee_on_recovered += line["fee_amount"]
+        else:
+            t.reversed += line["billable_amount"]
+            t.fee_credits += line["fee_amount"]
+    return [totals[c] for c in sorted(totals)]
+
+
 def write_invoice(
     home: ReclaimHome,
     seller_id: str,
     start: date | str,
     end: date | str,
     out_dir: Path | None = None,
+    today: date | None = None,
 ) -> Invoice:
-    invoice = build_invoice(home, seller_id, *parse_period(start, end))
+    """Issue (or re-issue) the invoice of a period through the register (state/invoices.json):
+    payments another invoice billed are left out, the number is the register's."""
+    start, end = parse_period(start, end)
+    today = today or datetime.now(UTC).date()
+    register = InvoiceRegister(home.state)
+    entries = register.load()
+    entry = check_period(entries, seller_id, start, end, today)
+    invoice = build_invoice(home, seller_id, start, end)
+    billed_elsewhere = {
+        key
+        for e in entries
+        if e is not entry and e["seller_id"] == seller_id
+        for key in e["payments"]
+    }
+    invoice.lines = [line for line in invoice.lines if _payment_key(line) not in billed_elsewhere]
+    invoice.totals = _totals(invoice.lines)
+    if entry is None:
+        n = 1 + sum(e["seller_id"] == seller_id for e in entries)
+        entry = {
+            "number": f"{seller_id}-{n:04d}",
+            "seller_id": seller_id,
+            "period_start": start,
+            "period_end": end,
+            "issued_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "payments": [],
+        }
+        entries.append(entry)
+    entry["payments"] = sorted({_payment_key(x) for x in invoice.lines})
+    invoice.number = entry["number"]
     folder = Path(out_dir) if out_dir else home.root / "invoices" / seller_id
     stem = f"invoice-{invoice.period_start.isoformat()}_{invoice.period_end.isoformat()}"
     html = (
@@ -228,4 +343,5 @@ def write_invoice(
     )
     invoice.csv_path = write_atomic(folder / f"{stem}.csv", invoice_csv(invoice))
     invoice.html_path = write_atomic(folder / f"{stem}.html", html)
+    register.save(entries)
     return invoice

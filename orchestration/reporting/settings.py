@@ -65,16 +65,16 @@ KEYS = tuple(k for k in RecoverySettings.__dataclass_fields__ if k != "defaults_
 
 
 def _decimal(value, key: str, lo: Decimal, hi: Decimal | None, problems: list[str]):
+    bound = f"between {lo} and {hi}" if hi is not None else f"at least {lo}"
     if isinstance(value, bool) or not isinstance(value, str | int | float | Decimal):
-        problems.append(f"{key}: {value!r} is not a number")
+        problems.append(f"{key}: {value!r} is not a number (expected a number {bound})")
         return None
     try:
         d = Decimal(str(value))
     except InvalidOperation:
-        problems.append(f"{key}: {value!r} is not a number")
+        problems.append(f"{key}: {value!r} is not a number (expected a number {bound})")
         return None
     if not d.is_finite() or d < lo or (hi is not None and d > hi):
-        bound = f"between {lo} and {hi}" if hi is not None else f"at least {lo}"
         problems.append(f"{key}: {value!r} must be {bound}")
         return None
     return d.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
@@ -82,7 +82,10 @@ def _decimal(value, key: str, lo: Decimal, hi: Decimal | None, problems: list[st
 
 def _int(value, key: str, lo: int, hi: int, problems: list[str]):
     if isinstance(value, bool) or not isinstance(value, int):
-        problems.append(f"{key}: {value!r} is not a whole number")
+        problems.append(
+            f"{key}: {value!r} is not a whole number (expected a whole number between {lo} "
+            f"and {hi})"
+        )
         return None
     if not lo <= value <= hi:
         problems.append(f"{key}: {value!r} must be between {lo} and {hi}")

@@ -179,10 +179,37 @@ def report_context(home: ReclaimHome, seller_id: str, week: date | None = None) 
     def total(metric: str, rows=this_week) -> str:
         return _money_by_currency((r[f"{metric}_amount"], r["currency"]) for r in rows)
 
+    def net_recovered(rows) -> str:
+        """What our cases recovered net of reversals, as the invoice bills it."""
+        return _money_by_currency(
+            pair
+            for r in rows
+            for pair in (
+                (r["recovered_amount"], r["currency"]),
+                (-r["reversed_amount"], r["currency"]),
+            )
+        )
+
+    def gross_and_reversed(rows, lead: str) -> str:
+        if not any(r["reversed_amount"] for r in rows):
+            return lead
+        return (
+            f"{lead}: {total('recovered', rows)} recovered, "
+            f"{total('reversed', rows)} reversed by Amazon"
+        )
+
     kpis = [
-        ("Recovered this week", total("recovered"), "through our cases"),
+        (
+            "Recovered this week (net)",
+            net_recovered(this_week),
+            gross_and_reversed(this_week, "through our cases"),
+        ),
         ("Paid automatically", total("paid_automatically"), "by Amazon this week, not billed"),
-        ("Recovered, 12 weeks", total("recovered", weekly), f"since {first:%d %b %Y}"),
+        (
+            "Recovered, 12 weeks (net)",
+            net_recovered(weekly),
+            gross_and_reversed(weekly, f"since {first:%d %b %Y}"),
+        ),
         (
             "Ready to file",
             _money_by_currency(

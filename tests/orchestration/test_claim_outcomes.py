@@ -114,3 +114,40 @@ def test_review_file_import_and_recovery(tmp_path, reclaim):
     text = out.read_text()
     assert a["claim_id"] not in text and b["claim_id"] not in text
     assert claims[("reimbursement_underpaid", "9100001")]["claim_id"] in text
+
+
+def _tiny_warehouse(path, claim_ids, seller="A1LIFE"):
+    """A serving file with just what `record` checks claims against."""
+    with duckdb.connect(str(path)) as con:
+        con.execute("create schema marts")
+        con.execute(
+            "create table marts.fct_claims (claim_id varchar, seller_id varchar, "
+            "detection_status varchar)"
+        )
+        con.executemany(
+            "insert into marts.fct_claims values (?, ?, 'ready')",
+            [(c, seller) for c in claim_ids],
+        )
+    return path
+
+
+def test_events_of_one_import_keep_the_file_order(tmp_path):
+    """approved then filed on the same day, for many claims in one file: every claim ends filed,
+    in the log as read back and in the order dbt picks the latest event by (recorded_at,
+    event_id)."""
+    from orchestration.claim_outcomes import lifecycle_status, read_import_file, read_log, record
+
+    ids = [f"CLM-{n:016d}" for n in range(12)]
+    serving = _tiny_warehouse(tmp_path / "serving.duckdb", ids)
+    rows = ["claim_id,case_id,status,date,note"]
+    for cid in ids:
+        rows += [f"{cid},,approved,2026-11-19,", f"{cid},C-{cid[-2:]},filed,2026-11-19,"]
+    (tmp_path / "cases.csv").write_text("\n".join(rows) + "\n")
+    events = read_import_file(tmp_path / "cases.csv")
+    state = tmp_path / "state"
+    assert record(state, serving, events, "import:cases.csv") == 24
+    log = read_log(state)
+    assert set(lifecycle_status(log).values()) == {"filed"}
+    assert [e["sequence"] for e in log] == list(range(24))
+    by_dbt_order = sorted(log, key=lambda e: (e["recorded_at"], e["event_id"]))
+    assert [e["action"] for e in by_dbt_order] == ["approve", "file"] * 12

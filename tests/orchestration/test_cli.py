@@ -163,3 +163,20 @@ def test_build_on_an_empty_home_gives_an_empty_queue(tmp_path, reclaim):
     out = tmp_path / "none.csv"
     r = reclaim(home, "claims", "export", "--seller", "A1NEW", "--out", str(out))
     assert r.returncode == 0 and out.read_text().splitlines() == [",".join(EXPORT_COLUMNS)]
+
+
+@pytest.mark.parametrize("cmd", [["status"], ["build", "--as-of", "2026-11-20"]])
+def test_invalid_recovery_setting_is_one_line(tmp_path, reclaim, cmd):
+    home = tmp_path / "home"
+    (home / "state").mkdir(parents=True)
+    (home / "state" / "sellers.json").write_text(
+        '{"sellers": [{"seller_id": "A1LIFE", "settings": {"recovery": '
+        '{"fee_percentage": "abc"}}}]}'
+    )
+    r = reclaim(home, *cmd)
+    assert r.returncode == 2, r.stdout + r.stderr
+    assert "Traceback" not in r.stderr
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 1, r.stderr
+    for needle in ("A1LIFE", "fee_percentage", "'abc'", "expected a number between 0 and 100"):
+        assert needle in lines[0]

@@ -156,3 +156,95 @@ def test_empty_export_still_has_the_header(warehouse, tmp_path):
         assert export_claims(warehouse, "A9NOBODY", out, fmt).rows == 0
         header, rows = _read(out, fmt)
         assert tuple(header) == EXPORT_COLUMNS and rows == []
+
+
+@pytest.fixture
+def queue(tmp_path):
+    """Ready claims of two types in two case batches, as fct_recovery_open_claims batches them."""
+    db = tmp_path / "queue.duckdb"
+    claims = [
+        # claim, type, deadline, amount, batch
+        (
+            "CLM-L1",
+            "warehouse_lost",
+            date(2026, 12, 20),
+            "80.00",
+            "warehouse_lost-ATVPDKIKX0DER-001",
+        ),
+        (
+            "CLM-L2",
+            "warehouse_lost",
+            date(2026, 12, 1),
+            "10.00",
+            "warehouse_lost-ATVPDKIKX0DER-001",
+        ),
+        ("CLM-F1", "fulfillment_fee_overcharge", date(2026, 12, 5), "5.00", "fee-001"),
+        ("CLM-F2", "fulfillment_fee_overcharge", date(2026, 12, 1), "50.00", "fee-001"),
+    ]
+    rows = []
+    for cid, ctype, deadline, amount, _ in claims:
+        r = _claim(cid, "A1X", "ready", deadline, "Lost (reason M).", amount)
+        r["claim_type"] = ctype
+        rows.append(r)
+    with duckdb.connect(str(db)) as con:
+        con.execute("create schema marts")
+        con.execute(
+            "create table marts.fct_claims as select * from (values "
+            + ", ".join("(" + ", ".join("?" * len(EXPORT_COLUMNS)) + ")" for _ in rows)
+            + ") t("
+            + ", ".join(EXPORT_COLUMNS)
+            + ")",
+            [r[c] for r in rows for c in EXPORT_COLUMNS],
+        )
+        con.execute(
+            "create table marts.fct_recovery_open_claims as select c.claim_id, c.seller_id, "
+            "c.marketplace_id, c.claim_type, c.status, c.quantity, c.amount, c.currency, "
+            "c.deadline, true as to_file, b.case_batch, false as sku_excluded, "
+            "false as below_minimum_value, true as claim_type_enabled, "
+            "date '2026-11-01' as file_from, date '2026-11-20' as as_of "
+            "from marts.fct_claims c join (values "
+            + ", ".join(f"('{c[0]}', '{c[4]}')" for c in claims)
+            + ") b(claim_id, case_batch) using (claim_id)"
+        )
+    return db
+
+
+def test_queue_is_deadline_first_across_types_with_one_case_text_per_batch(queue, tmp_path):
+    out = tmp_path / "queue.csv"
+    result = export_claims(queue, "A1X", out, "csv")
+    _, rows = _read(out, "csv")
+    # deadline, then amount (largest first), then claim id - whatever the claim type
+    assert [r["claim_id"] for r in rows] == ["CLM-F2", "CLM-L2", "CLM-F1", "CLM-L1"]
+    with open(result.batches_path, newline="", encoding="utf-8") as fh:
+        batches = list(csv.DictReader(fh))
+    # batches by first deadline, then value: the 90.00 lost batch before the 55.00 fee batch
+    assert [b["case_batch"] for b in batches] == ["warehouse_lost-ATVPDKIKX0DER-001", "fee-001"]
+    lost = batches[0]["case_text"]
+    assert lost.startswith(
+        "Subject: Lost inventory in the fulfillment center: 2 item(s), USD 90.00"
+    )
+    assert "1. CLM-L2: FNSKU X001 (SKU -SKU-1)" in lost and "2. CLM-L1:" in lost
+    assert "2 unit(s) at USD 12.50 each: USD 80.00" in lost
+    assert "Total requested: USD 90.00." in lost
+    for internal in ("warehouse_lost", "reason M", "_"):
+        assert internal not in lost.replace("ATVPDKIKX0DER", "")
+    assert "re-measure" in batches[1]["case_text"]
+
+
+def test_xlsx_is_ready_to_work_from(queue, tmp_path):
+    from openpyxl import load_workbook
+
+    out = tmp_path / "queue.xlsx"
+    export_claims(queue, "A1X", out, "xlsx")
+    wb = load_workbook(out)
+    assert wb.sheetnames == ["claims", "cases"]
+    ws = wb["claims"]
+    assert tuple(c.value for c in ws[1]) == EXPORT_COLUMNS
+    assert ws.freeze_panes == "A2" and ws.auto_filter.ref == "A1:V5"
+    amount = EXPORT_COLUMNS.index("amount") + 1
+    assert ws.cell(2, amount).value == 50 and ws.cell(2, amount).number_format == "#,##0.00"
+    assert ws.column_dimensions["V"].width >= 60  # case_text
+    cases = wb["cases"]
+    header = [c.value for c in cases[1]]
+    assert header[-1] == "case_text" and cases.freeze_panes == "A2"
+    assert cases.cell(2, header.index("case_text") + 1).value.startswith("Subject: ")

@@ -7,6 +7,8 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
+import shutil
 from datetime import date
 from decimal import Decimal
 
@@ -15,7 +17,8 @@ import pytest
 
 from orchestration.claim_outcomes import Event, record
 from orchestration.home import ReclaimHome
-from orchestration.reporting.invoice import write_invoice
+from orchestration.reporting.common import ReportError
+from orchestration.reporting.invoice import build_invoice, write_invoice
 from orchestration.reporting.weekly import write_weekly_report
 from orchestration.sellers import SellerRegistry
 from tests.conftest import FIXTURES, run_reclaim
@@ -220,6 +223,32 @@ def test_weekly_report_html_shows_only_this_sellers_data(built):
         assert needle not in html
 
 
+def _kpi(html: str, title: str) -> tuple[str, str]:
+    m = re.search(
+        rf'<div class="k">{re.escape(title)}</div><div class="v">([^<]*)</div>'
+        r'<div class="n">([^<]*)</div>',
+        html,
+    )
+    assert m, title
+    return m.group(1), m.group(2)
+
+
+@pytest.mark.slow
+def test_weekly_headline_is_net_of_the_weeks_reversal_as_the_invoice_bills_it(built):
+    """W48: nothing new recovered, C-100's 12.50 taken back; the invoice credits it, so the
+    headline is -12.50 and says what was reversed; over 12 weeks 28.50 - 12.50 = 16.00."""
+    home, _, _ = built
+    html = write_weekly_report(home, ME, date(2026, 11, 23)).path.read_text(encoding="utf-8")
+    value, note = _kpi(html, "Recovered this week (net)")
+    assert value == "-12.50 USD"
+    assert "12.50 USD reversed" in note
+    value, note = _kpi(html, "Recovered, 12 weeks (net)")
+    assert value == "16.00 USD"
+    assert "28.50 USD recovered" in note and "12.50 USD reversed" in note
+    inv = build_invoice(home, ME, date(2026, 11, 23), date(2026, 11, 29))
+    assert [t.net_billable for t in inv.totals] == [Decimal("-12.50")]
+
+
 @pytest.mark.slow
 def test_open_claims_mart_has_follow_up_dates_from_the_sellers_settings(built):
     home, mine, _ = built
@@ -350,3 +379,92 @@ def test_export_applies_the_sellers_settings_and_batches_cases(built, tmp_path):
     )
     skus = {x["sku"] for x in csv.DictReader(everything.open(encoding="utf-8"))}
     assert "WIDGET-BLUE" in skus and not everything.with_name("all.case-batches.csv").exists()
+
+
+@pytest.mark.slow
+def test_invoice_register_bills_a_payment_once_and_refuses_overlaps_and_the_future(built, tmp_path):
+    src, _, _ = built
+    home = ReclaimHome(tmp_path / "home")  # a copy: the register is state of its own
+    shutil.copytree(src.serving.parent, home.serving.parent)
+    (home.root / "state").mkdir()
+    today = date(2026, 12, 1)
+    first = write_invoice(home, ME, date(2026, 11, 16), date(2026, 11, 22), today=today)
+    assert first.number == f"{ME}-0001"
+    assert [t.recovered for t in first.totals] == [Decimal("28.50")]
+    register = json.loads((home.state / "invoices.json").read_text())["invoices"]
+    assert [(e["number"], e["period_start"], e["period_end"]) for e in register] == [
+        (f"{ME}-0001", "2026-11-16", "2026-11-22")
+    ]
+    assert len(register[0]["payments"]) == 2
+
+    # The same period again is the same invoice, not a second bill.
+    again = write_invoice(home, ME, "2026-11-16", "2026-11-22", today=today)
+    assert again.number == first.number and again.totals == first.totals
+    # Overlapping periods and periods not over yet are refused, naming why.
+    with pytest.raises(ReportError, match=rf"overlaps invoice {ME}-0001"):
+        write_invoice(home, ME, "2026-11-20", "2026-11-26", today=today)
+    with pytest.raises(ReportError, match="has not ended yet"):
+        write_invoice(home, ME, "2026-11-30", "2026-12-06", today=today)
+    r = run_reclaim(
+        home.root,
+        "invoice",
+        "--seller",
+        ME,
+        "--period-start",
+        "2026-11-01",
+        "--period-end",
+        "2099-11-30",
+    )
+    assert r.returncode == 2 and len(r.stderr.strip().splitlines()) == 1, r.stderr
+    assert "has not ended yet" in r.stderr
+
+    # The next period gets the next number and bills only its own (the reversal credit).
+    second = write_invoice(home, ME, "2026-11-23", "2026-11-29", today=today)
+    assert second.number == f"{ME}-0002"
+    assert [(t.recovered, t.reversed) for t in second.totals] == [
+        (Decimal("0.00"), Decimal("-12.50"))
+    ]
+    # A payment already on an invoice is never billed again, even if its period is re-issued
+    # with it recorded elsewhere (e.g. an approval date Amazon later corrected).
+    entries = json.loads((home.state / "invoices.json").read_text())
+    entries["invoices"][1]["payments"] += entries["invoices"][0]["payments"]
+    (home.state / "invoices.json").write_text(json.dumps(entries))
+    reissued = write_invoice(home, ME, "2026-11-16", "2026-11-22", today=today)
+    assert reissued.number == first.number and reissued.totals == []
+    # The other seller numbers its own invoices.
+    assert write_invoice(home, OTHER, "2026-11-16", "2026-11-22", today=today).number == (
+        f"{OTHER}-0001"
+    )
+
+
+@pytest.mark.slow
+def test_unknown_seller_or_claim_id_is_one_line_and_writes_nothing(built, tmp_path):
+    home, _, _ = built
+    out = tmp_path / "typo.csv"
+    r = run_reclaim(home.root, "claims", "export", "--seller", "A1TYPO", "--out", str(out))
+    assert r.returncode == 2 and not out.exists()
+    (line,) = r.stderr.strip().splitlines()
+    assert "unknown seller 'A1TYPO'" in line and f"{ME}, {OTHER}" in line
+    r = run_reclaim(home.root, "claims", "review", "CLM-0000000000000000", "--approve")
+    assert r.returncode == 2 and "Traceback" not in r.stderr
+    assert "claim_id 'CLM-0000000000000000': no such claim" in r.stderr
+
+
+@pytest.mark.slow
+def test_claims_list_and_show_find_a_claim_with_its_history(built):
+    home, mine, _ = built
+    r = run_reclaim(home.root, "claims", "show", "c-100", "--seller", ME)
+    assert r.returncode == 0, r.stderr
+    assert mine["5550001"] in r.stdout and OTHER not in r.stdout
+    assert "file -> filed" in r.stdout and "case C-100" in r.stdout
+    assert "recovered  9200002  USD 12.50" in r.stdout and "reversed  9200003" in r.stdout
+    r = run_reclaim(home.root, "claims", "show", "X002BBBBBB", "--seller", ME)
+    assert r.returncode == 0 and mine["5550003"] in r.stdout
+    r = run_reclaim(home.root, "claims", "show", "NO-SUCH-THING")
+    assert r.returncode == 2 and "no claim matches 'NO-SUCH-THING'" in r.stderr
+    r = run_reclaim(home.root, "claims", "list", "--seller", ME, "--status", "ready")
+    assert r.returncode == 0, r.stderr
+    listed = [line.split()[0] for line in r.stdout.splitlines()[1:-1]]
+    assert listed and mine["5550001"] not in listed
+    r = run_reclaim(home.root, "claims", "list", "--seller", "A1TYPO")
+    assert r.returncode == 2 and "unknown seller 'A1TYPO'" in r.stderr

@@ -199,41 +199,65 @@ outcomes as (
     select * from {{ ref('int_claim_outcomes') }}
 ),
 
--- The agency's lifecycle (claim outcome log) over the detection status, and what Amazon paid
--- against the claim's case: a case's net payment is shared among its claims by amount.
+case_lines as (
+    select * from {{ ref('int_claim_case_payment_lines') }}
+),
+
+-- The agency's lifecycle (claim outcome log) over the detection status.
 with_outcomes as (
     select
         valued.*,
         outcomes.lifecycle_status,
         outcomes.case_id,
-        outcomes.filed_date,
-        outcomes.recovered_paid,
-        outcomes.recovered_paid - outcomes.recovered_reversed as case_net_paid,
-        sum(valued.amount) over (
-            partition by valued.seller_id, outcomes.case_id
-        ) as case_claimed_amount
+        outcomes.filed_date
     from valued
     left join outcomes
         on valued.claim_id = outcomes.claim_id
 ),
 
+-- What Amazon paid against each claim: the lines of its case that name it (order id, FNSKU,
+-- quantity), never a claim with a recorded denial (macro case_payment_attribution).
+{{ case_payment_attribution('with_outcomes', 'case_lines', 'paid') }},
+
+claim_payments as (
+    select
+        claim_id,
+        sum(case when payment_kind = 'recovered' then amount else 0 end) as claim_paid,
+        sum(case when payment_kind = 'reversed' then amount else 0 end) as claim_reversed
+    from paid_shares
+    where claim_id is not null
+    group by claim_id
+),
+
 statused as (
     select
-        *,
+        with_outcomes.*,
         case
-            when case_id is null or case_claimed_amount is null or case_claimed_amount = 0
-                then null
-            else cast(round(case_net_paid * amount / case_claimed_amount, 2) as decimal(18, 2))
+            when with_outcomes.case_id is not null
+                then
+                    cast(
+                        coalesce(claim_payments.claim_paid, 0)
+                        - coalesce(claim_payments.claim_reversed, 0) as decimal(18, 2)
+                    )
         end as recovered_amount,
         case
-            when lifecycle_status is null then detection_status
-            when case_id is null then lifecycle_status
-            when recovered_paid > 0 and case_net_paid <= 0 then 'reversed'
-            when case_net_paid >= case_claimed_amount then 'reimbursed'
-            when case_net_paid > 0 then 'partially_reimbursed'
-            else lifecycle_status
+            when with_outcomes.lifecycle_status is null then with_outcomes.detection_status
+            when with_outcomes.case_id is null then with_outcomes.lifecycle_status
+            when
+                claim_payments.claim_paid > 0
+                and claim_payments.claim_paid - claim_payments.claim_reversed <= 0
+                then 'reversed'
+            when
+                claim_payments.claim_paid - claim_payments.claim_reversed
+                >= with_outcomes.amount
+                then 'reimbursed'
+            when claim_payments.claim_paid - claim_payments.claim_reversed > 0
+                then 'partially_reimbursed'
+            else with_outcomes.lifecycle_status
         end as status
     from with_outcomes
+    left join claim_payments
+        on with_outcomes.claim_id = claim_payments.claim_id
 )
 
 select

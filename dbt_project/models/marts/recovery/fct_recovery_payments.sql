@@ -1,13 +1,17 @@
 -- What Amazon paid that the recovery reports count: one row per reimbursement line and claim.
 --
 --   recovered           a line whose case-id is the Seller Support case of a claim we filed
---                       (fct_claims.case_id): the agency's work, billable. A case filed for
---                       several claims shares the line among them by claim amount.
+--                       (int_claim_case_payment_lines): the agency's work, billable.
 --   reversed            a Reimbursement_Reversal of such a line (original-reimbursement-id): the
---                       money taken back, shared the same way; credited on the invoice.
+--                       money taken back; credited on the invoice.
 --   paid_automatically  a line without a case id whose reason settles a claim type the pipeline
 --                       detects (the reason mapping in `automatic`): Amazon paid on its own,
 --                       detection nets it from the claims, not billable. One row, no claim id.
+--
+-- A case line goes to the claim(s) of its case that it names (macro case_payment_attribution:
+-- order id, then FNSKU and quantity, then FNSKU; shared by amount only when the line names
+-- none), never to a claim with a recorded denial; `attribution` says how. A line that names no
+-- claim of its case stays whole, claim_id NULL, attribution 'unattributed'.
 --
 -- Every amount is positive (money paid, money taken back). The rows of a line add up to the
 -- line's amount exactly: each claim gets the difference of the rounded cumulative shares.
@@ -20,6 +24,10 @@ reimbursements as (
 
 claims as (
     select * from {{ ref('fct_claims') }}
+),
+
+case_lines as (
+    select * from {{ ref('int_claim_case_payment_lines') }}
 ),
 
 lines as (
@@ -39,121 +47,53 @@ lines as (
     from reimbursements
 ),
 
+-- fct_claims.status is the recorded lifecycle for a claim nothing was attributed to, so a
+-- denied claim is 'denied' here (the attribution never credits it).
 case_claims as (
     select
         seller_id,
-        case_id,
         claim_id,
         claim_type,
-        coalesce(amount, 0) as claim_amount
+        case_id,
+        status as lifecycle_status,
+        fnsku,
+        sku,
+        order_id,
+        quantity,
+        amount
     from claims
     where case_id is not null
 ),
 
-filed_cases as (
+case_types as (
     select
         seller_id,
         case_id,
-        sum(claim_amount) as case_amount,
-        count(*) as case_claims
+        min(claim_type) as claim_type
     from case_claims
     group by seller_id, case_id
 ),
 
-case_payments as (
-    select
-        lines.*,
-        lines.case_id as attributed_case_id,
-        'recovered' as payment_kind
-    from lines
-    inner join filed_cases
-        on
-            lines.seller_id = filed_cases.seller_id
-            and lines.case_id = filed_cases.case_id
-    where lines.reason != 'Reimbursement_Reversal'
-),
-
-won as (
-    select
-        seller_id,
-        reimbursement_id,
-        min(attributed_case_id) as case_id
-    from case_payments
-    group by seller_id, reimbursement_id
-),
-
-case_reversals as (
-    select
-        lines.*,
-        won.case_id as attributed_case_id,
-        'reversed' as payment_kind
-    from lines
-    inner join won
-        on
-            lines.seller_id = won.seller_id
-            and lines.original_reimbursement_id = won.reimbursement_id
-    where lines.reason = 'Reimbursement_Reversal'
-),
-
-attributed as (
-    select * from case_payments
-    union all
-    select * from case_reversals
-),
-
-weighted as (
-    select
-        attributed.*,
-        case_claims.claim_id,
-        case_claims.claim_type,
-        case
-            when filed_cases.case_amount > 0 then case_claims.claim_amount else 1
-        end as claim_weight,
-        case
-            when filed_cases.case_amount > 0 then filed_cases.case_amount
-            else filed_cases.case_claims
-        end as total_weight
-    from attributed
-    inner join case_claims
-        on
-            attributed.seller_id = case_claims.seller_id
-            and attributed.attributed_case_id = case_claims.case_id
-    inner join filed_cases
-        on
-            attributed.seller_id = filed_cases.seller_id
-            and attributed.attributed_case_id = filed_cases.case_id
-),
-
-cumulative as (
-    select
-        *,
-        sum(claim_weight) over (
-            partition by seller_id, _source_file, _row_number, payment_kind
-            order by claim_id
-            rows between unbounded preceding and current row
-        ) as cumulative_weight
-    from weighted
-),
-
-preceding as (
-    select
-        *,
-        cumulative_weight - claim_weight as preceding_weight
-    from cumulative
-),
+{{ case_payment_attribution('case_claims', 'case_lines', 'paid') }},
 
 shared as (
     select
-        *,
-        case
-            when cumulative_weight >= total_weight then line_amount
-            else cast(round(line_amount * cumulative_weight / total_weight, 2) as decimal(18, 2))
-        end as cumulative_amount,
-        case
-            when preceding_weight <= 0 then cast(0 as decimal(18, 2))
-            else cast(round(line_amount * preceding_weight / total_weight, 2) as decimal(18, 2))
-        end as preceding_amount
-    from preceding
+        case_lines.*,
+        paid_shares.claim_id,
+        paid_shares.amount,
+        paid_shares.attribution,
+        coalesce(paid_shares.claim_type, case_types.claim_type) as claim_type
+    from case_lines
+    inner join paid_shares
+        on
+            case_lines.seller_id = paid_shares.seller_id
+            and case_lines._source_file = paid_shares._source_file
+            and case_lines._row_number = paid_shares._row_number
+            and case_lines.payment_kind = paid_shares.payment_kind
+    left join case_types
+        on
+            case_lines.seller_id = case_types.seller_id
+            and case_lines.case_id = case_types.case_id
 ),
 
 automatic as (
@@ -183,7 +123,7 @@ payments as (
         payment_kind,
         claim_id,
         claim_type,
-        attributed_case_id as case_id,
+        case_id,
         reimbursement_id,
         original_reimbursement_id,
         reason,
@@ -191,8 +131,9 @@ payments as (
         fnsku,
         approval_date,
         currency,
-        cumulative_amount - preceding_amount as amount,
+        amount,
         line_amount,
+        attribution,
         _source_file,
         _row_number
     from shared
@@ -212,6 +153,7 @@ payments as (
         currency,
         line_amount as amount,
         line_amount,
+        'no_case' as attribution,
         _source_file,
         _row_number
     from automatic
@@ -234,6 +176,7 @@ select
     cast(currency as {{ dbt.type_string() }}) as currency,
     cast(amount as decimal(18, 2)) as amount,
     cast(line_amount as decimal(18, 2)) as line_amount,
+    cast(attribution as {{ dbt.type_string() }}) as attribution,
     cast(_source_file as {{ dbt.type_string() }}) as _source_file,
     cast(_row_number as {{ dbt.type_bigint() }}) as _row_number
 from payments
