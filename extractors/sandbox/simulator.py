@@ -113,7 +113,7 @@ class Marketplace:
     # the UK date is an assumption: the day the UK's new policy took effect).
     proactive_since: date
     # claim-policy.md §3: losses before a customer order are reimbursed at manufacturing cost
-    # from this date (US 10 Mar 2025; EU blogs give the same date, others 31 Mar 2025).
+    # from this date (US 31 Mar 2025 per policy-2026.md s2; EU blogs give 10 Mar 2025).
     cost_valuation_since: date
     utc_offset: Callable[[date], str]
     sales_channel: str = "Amazon.com"
@@ -141,7 +141,7 @@ MARKETPLACES: dict[str, Marketplace] = {
         order_prefixes=("111", "112", "113", "114"),
         fc_window_since=date(2024, 10, 23),
         proactive_since=date(2024, 11, 1),
-        cost_valuation_since=date(2025, 3, 10),
+        cost_valuation_since=date(2025, 3, 31),  # policy-2026.md s2: postponed from 03-10
         utc_offset=_us_pacific_offset,
     ),
     "UK": Marketplace(
