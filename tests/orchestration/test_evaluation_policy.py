@@ -39,7 +39,7 @@ def test_fee_claims_match_per_sku_and_month_and_waiting_claims_stand_apart() -> 
     assert e["truth_waiting_for_policy_usd"] == 1792.65
     table = format_table(evaluate(truth, detected, "2026-11-20"))
     assert "waiting" in table.splitlines()[0]
-    assert [ln for ln in table.splitlines() if ln.startswith(fee)][0].split()[-1] == "2"
+    assert next(ln for ln in table.splitlines() if ln.startswith(fee)).split()[-1] == "2"
 
 
 def test_a_fee_claim_per_order_no_longer_matches() -> None:
@@ -48,3 +48,26 @@ def test_a_fee_claim_per_order_no_longer_matches() -> None:
     per_order = dict(_row(fee, "A", "2026-10-07", "0.39"), order_id="111-1")
     e = evaluate(truth, [per_order], "2026-11-20")["claim_types"][fee]
     assert e["tp_count"] == 0 and e["found_count"] == 1
+
+
+def test_status_says_how_many_claims_wait_for_a_policy_row_and_which() -> None:
+    from orchestration.status import Status, format_status
+
+    claim = {
+        "seller_id": "S1",
+        "ready": 2,
+        "ready_value": 10,
+        "expiring_7d": 0,
+        "upcoming": 1,
+        "awaiting_amazon": 0,
+        "currency": "USD",
+        "needs_policy": 7,
+        "waiting_for_policy": "claim_windows warehouse_lost MX; fba_fulfillment_fees US",
+    }
+    out = format_status(
+        Status(claims=[claim, dict(claim, seller_id="S2", needs_policy=0)], as_of="2026-11-20")
+    )
+    waiting = [ln for ln in out.splitlines() if "waiting for a policy row" in ln]
+    assert waiting == [
+        "    waiting for a policy row 7: claim_windows warehouse_lost MX; fba_fulfillment_fees US"
+    ]
