@@ -3,8 +3,10 @@
 The truth comes from the simulator's own event log; detection comes from dbt. They meet only on
 what a claim is *about* (its natural key as the export shows it), never on shared code or ids.
 Counts: a detected claim is a true positive when the truth has a discrepancy of the same type with
-the same key. Dollars: a true positive contributes min(detected amount, true amount), so a claim
-for the wrong quantity or value is only partly right.
+the same key. Claims waiting for a policy row (status needs_data) are counted apart
+("waiting"), and truth rows they match are left out of recall: the figures measure the rules
+where the policy calendar has rows. Dollars: a true positive contributes min(detected amount,
+true amount), so a claim for the wrong quantity or value is only partly right.
 """
 
 from __future__ import annotations
@@ -43,8 +45,9 @@ MATCH_KEYS: dict[str, tuple[str, ...]] = {
     "refund_exceeds_charge": ("order_id", "sku"),
     "inbound_shortage": ("shipment_id", "sku"),
     "removal_unaccounted": ("removal_order_id", "sku"),
-    "fulfillment_fee_overcharge": ("order_id", "sku"),
-    "storage_fee_overcharge": ("fnsku", "event_date", "fulfillment_center_id"),
+    # Fee disputes: one claim per item and month of charge (the orders sit in the evidence).
+    "fulfillment_fee_overcharge": ("sku", "marketplace_id", "event_date"),
+    "storage_fee_overcharge": ("fnsku", "marketplace_id", "event_date"),
     "reimbursement_underpaid": ("reference_id", "fnsku"),
     "reversal_unjustified": ("reference_id", "fnsku"),
 }
@@ -90,13 +93,23 @@ def evaluate(truth: list[dict], detected: list[dict], as_of: str, examples: int 
     by_type_found: dict[str, dict[tuple, dict]] = defaultdict(dict)
     for r in truth:
         by_type_truth[r["claim_type"]][_key(r, r["claim_type"])] = r
+    # A claim waiting for a policy row (status needs_data: no window, fee card, ... for its
+    # marketplace and date) is not a detection: it is counted apart, with the truth rows it
+    # matches, so the figures measure the rules where the policy calendar has rows.
+    by_type_waiting: dict[str, set[tuple]] = defaultdict(set)
     for r in detected:
-        by_type_found[r["claim_type"]][_key(r, r["claim_type"])] = r
+        if r.get("status") == "needs_data":
+            by_type_waiting[r["claim_type"]].add(_key(r, r["claim_type"]))
+        else:
+            by_type_found[r["claim_type"]][_key(r, r["claim_type"])] = r
 
     result: dict = {"as_of": as_of, "claim_types": {}}
     totals = defaultdict(Decimal)
     for ct in CLAIM_TYPES:
         t, f = by_type_truth.get(ct, {}), by_type_found.get(ct, {})
+        waiting = by_type_waiting.get(ct, set())
+        t_waiting = {k: r for k, r in t.items() if k in waiting}
+        t = {k: r for k, r in t.items() if k not in waiting}
         tp_keys = t.keys() & f.keys()
         truth_usd = sum((_amount(r) for r in t.values()), Decimal(0))
         found_usd = sum((_amount(r) for r in f.values()), Decimal(0))
@@ -112,13 +125,18 @@ def evaluate(truth: list[dict], detected: list[dict], as_of: str, examples: int 
             "tp_usd": float(tp_usd),
             "precision_usd": _ratio(tp_usd, found_usd),
             "recall_usd": _ratio(tp_usd, truth_usd) if t else None,
+            "waiting_for_policy_count": len(waiting),
+            "truth_waiting_for_policy_count": len(t_waiting),
+            "truth_waiting_for_policy_usd": float(
+                sum((_amount(r) for r in t_waiting.values()), Decimal(0))
+            ),
             "misses": [_describe(t[k]) for k in sorted(t.keys() - f.keys())[:examples]],
             "false_positives": [_describe(f[k]) for k in sorted(f.keys() - t.keys())[:examples]],
         }
         if not t and not f:
             entry["precision_count"] = entry["precision_usd"] = None
         result["claim_types"][ct] = entry
-        for k in ("truth_count", "found_count", "tp_count"):
+        for k in ("truth_count", "found_count", "tp_count", "waiting_for_policy_count"):
             totals[k] += entry[k]
         for k in ("truth_usd", "found_usd", "tp_usd"):
             totals[k] += Decimal(str(entry[k]))
@@ -126,6 +144,7 @@ def evaluate(truth: list[dict], detected: list[dict], as_of: str, examples: int 
         "truth_count": int(totals["truth_count"]),
         "found_count": int(totals["found_count"]),
         "tp_count": int(totals["tp_count"]),
+        "waiting_for_policy_count": int(totals["waiting_for_policy_count"]),
         "precision_count": _ratio(totals["tp_count"], totals["found_count"]),
         "recall_count": _ratio(totals["tp_count"], totals["truth_count"]),
         "truth_usd": float(totals["truth_usd"]),
@@ -162,15 +181,18 @@ def format_table(result: dict) -> str:
 
     lines = [
         f"{'claim type':<28} {'truth':>5} {'found':>5} {'tp':>5} {'prec':>6} {'recall':>6}"
-        f" {'truth $':>11} {'found $':>11} {'prec $':>6} {'rec $':>6}"
+        f" {'truth $':>11} {'found $':>11} {'prec $':>6} {'rec $':>6} {'waiting':>7}"
     ]
     rows = [*result["claim_types"].items(), ("overall", result["overall"])]
     for name, e in rows:
-        if name != "overall" and not e["truth_count"] and not e["found_count"]:
+        if name != "overall" and not (
+            e["truth_count"] or e["found_count"] or e.get("waiting_for_policy_count")
+        ):
             continue
         lines.append(
             f"{name:<28} {e['truth_count']:>5} {e['found_count']:>5} {e['tp_count']:>5} "
             f"{pct(e['precision_count'])} {pct(e['recall_count'])} {e['truth_usd']:>11,.2f} "
             f"{e['found_usd']:>11,.2f} {pct(e['precision_usd'])} {pct(e['recall_usd'])}"
+            f" {e.get('waiting_for_policy_count', 0):>7}"
         )
     return "\n".join(lines)

@@ -65,7 +65,9 @@ def collect_status(home: ReclaimHome, runs: int = 10) -> Status:
                        ),
                        count(*) filter (where status = 'upcoming'),
                        count(*) filter (where status in ('filed', 'needs_info')),
-                       min(currency)
+                       min(currency),
+                       count(*) filter (where status = 'needs_data'),
+                       string_agg(distinct waiting_for_policy, '; ' order by waiting_for_policy)
                 from marts.fct_claims
                 group by seller_id
                 order by seller_id
@@ -80,6 +82,8 @@ def collect_status(home: ReclaimHome, runs: int = 10) -> Status:
                 "upcoming": r[4],
                 "awaiting_amazon": r[5],
                 "currency": r[6],
+                "needs_policy": r[7],
+                "waiting_for_policy": r[8],
             }
             for r in rows
         ]
@@ -155,4 +159,8 @@ def format_status(st: Status) -> str:
             f"{c['currency'] or ''}), expiring within 7 days {c['expiring_7d']}, upcoming "
             f"{c['upcoming']}, awaiting Amazon {c['awaiting_amazon']}"
         )
+        if c.get("needs_policy"):
+            lines.append(
+                f"    waiting for a policy row {c['needs_policy']}: {c['waiting_for_policy']}"
+            )
     return "\n".join(lines)

@@ -21,12 +21,13 @@ InboundShipmentInfo and InboundShipmentItem), which the emulator serves through 
 getShipmentItemsByShipmentId. `inbound_truth` gives the ground truth (`inbound_shortage`) from the
 event log: units really lost on CLOSED shipments, less what Amazon reimbursed for them (each
 FNSKU's payments settle its shortfalls oldest shipment first, see `_settle_oldest_first`), with
-the window of claim-policy.md §1 (last receipt +15 .. +60 days), implemented here and not in the
-detection code.
+the window of claim-policy.md §1 (last receipt +15 .. +60 days; UK 6 months, policy-2026.md
+s2), implemented here and not in the detection code.
 """
 
 from __future__ import annotations
 
+import calendar
 import json
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -55,6 +56,15 @@ IN_FLIGHT_SHIPMENTS = (("SHIPPED", 1, 3), ("IN_TRANSIT", 3, 6))  # status, days 
 
 # claim-policy.md §1 (inbound_shortage): last Receipts date of a CLOSED shipment +15 .. +60 days.
 WINDOW_OPENS_DAYS, WINDOW_DEADLINE_DAYS = 15, 60
+# policy-2026.md s2: the EU/UK allow 6 months after verified delivery (the US value stays
+# unconfirmed: the conservative 15..60 days above).
+WINDOW_DEADLINE_MONTHS = {"UK": 6}
+
+
+def _add_months(d: date, months: int) -> date:
+    y, m = divmod(d.year * 12 + d.month - 1 + months, 12)
+    return date(y, m + 1, min(d.day, calendar.monthrange(y, m + 1)[1]))
+
 
 _SHIP_FROM = {
     "US": ("1200 Commerce Way", "Reno", "NV", "89502"),
@@ -286,6 +296,8 @@ def inbound_truth(book: SellerBook) -> list[dict[str, str]]:
         anchor = sh.last_receipt.date()
         eligible = anchor + timedelta(days=WINDOW_OPENS_DAYS)
         deadline = anchor + timedelta(days=WINDOW_DEADLINE_DAYS)
+        if market.code in WINDOW_DEADLINE_MONTHS:
+            deadline = _add_months(anchor, WINDOW_DEADLINE_MONTHS[market.code])
         for line in sh.lines:
             qty = owed.get((sh.shipment_id, line.product.sku), 0)
             if qty <= 0:

@@ -30,7 +30,7 @@ from typing import TextIO
 import numpy as np
 import pandas as pd
 
-from extractors.sandbox import fees
+from extractors.sandbox import fee_policy, fees
 from extractors.sandbox.catalog import (
     ALL_ORDERS,
     CUSTOMER_RETURNS,
@@ -113,7 +113,7 @@ class Marketplace:
     # the UK date is an assumption: the day the UK's new policy took effect).
     proactive_since: date
     # claim-policy.md §3: losses before a customer order are reimbursed at manufacturing cost
-    # from this date (US 10 Mar 2025; EU blogs give the same date, others 31 Mar 2025).
+    # from this date (US 31 Mar 2025 per policy-2026.md s2; EU blogs give 10 Mar 2025).
     cost_valuation_since: date
     utc_offset: Callable[[date], str]
     sales_channel: str = "Amazon.com"
@@ -141,7 +141,7 @@ MARKETPLACES: dict[str, Marketplace] = {
         order_prefixes=("111", "112", "113", "114"),
         fc_window_since=date(2024, 10, 23),
         proactive_since=date(2024, 11, 1),
-        cost_valuation_since=date(2025, 3, 10),
+        cost_valuation_since=date(2025, 3, 31),  # policy-2026.md s2: postponed from 03-10
         utc_offset=_us_pacific_offset,
     ),
     "UK": Marketplace(
@@ -529,8 +529,9 @@ class Orders:
     tracking: np.ndarray
     carrier: np.ndarray
     price_cents: np.ndarray  # per unit
-    fee_cents: np.ndarray  # fulfilment fee charged per unit (Amazon's measurement)
-    true_fee_cents: np.ndarray  # fee per unit for the true dimensions
+    fee_cents: np.ndarray  # fulfilment fee charged per unit (Amazon's measurement, + LILF)
+    true_fee_cents: np.ndarray  # fee per unit for the true dimensions (same card, no LILF)
+    lilf_cents: np.ndarray  # low-inventory-level fee per unit inside fee_cents
 
     def __len__(self) -> int:
         return len(self.day)
@@ -794,55 +795,15 @@ class SellerBook:
         return rows
 
     def _fee_truth(self) -> list[dict[str, str]]:
-        """Order lines charged a fulfilment fee above the fee for the unit's true dimensions
-        (claim-policy.md 2.10): one row per (order, SKU), window fee date +0..+90 days. The fee
-        is charged when the order ships (settlement posted date, UTC)."""
+        """Fulfilment fee dimension disputes per (SKU, month of charge): fee_policy.fee_truth.
+        The fee is charged when the order ships (settlement posted date, UTC)."""
         o = self.orders
-        over = np.nonzero(o.fee_cents > o.true_fee_cents)[0]
-        utc_days = _utc_day_index(self, o.day[over], o.ship_minute[over])
-        rows = []
-        for i, ud in zip(over.tolist(), utc_days.tolist(), strict=True):
-            day = self.start + timedelta(days=int(ud))
-            if day > self.as_of:
-                continue
-            diff = Decimal(int(o.fee_cents[i] - o.true_fee_cents[i])) / 100
-            rows.append(
-                self._truth(
-                    "fulfillment_fee_overcharge",
-                    self.products[int(o.product[i])],
-                    day,
-                    int(o.qty[i]),
-                    diff,
-                    day,
-                    day + timedelta(days=90),
-                    order_id=str(o.order_id[i]),
-                )
-            )
-        return rows
+        return fee_policy.fee_truth(self, _utc_day_index(self, o.day, o.ship_minute))
 
     def _storage_truth(self) -> list[dict[str, str]]:
-        """Monthly storage charges above what the true item volume costs (claim-policy.md 2.11):
-        one row per (FNSKU, month of charge, FC); window month end +0..+90 days."""
-        rows = []
-        for c in self.storage:
-            diff = (c.fee - c.true_fee).quantize(CENT, ROUND_HALF_UP)
-            if diff < CENT:
-                continue
-            end = _month_end(c.month)
-            rows.append(
-                self._truth(
-                    "storage_fee_overcharge",
-                    c.product,
-                    c.month,
-                    1,
-                    diff,
-                    end,
-                    end + timedelta(days=90),
-                    amount=diff,
-                    fulfillment_center_id=c.fc,
-                )
-            )
-        return rows
+        """Monthly storage charges above what the true item volume costs (claim-policy.md 2.11),
+        per (FNSKU, month of charge): fee_policy.storage_truth."""
+        return fee_policy.storage_truth(self, _month_end)
 
     def _removal_truth(self) -> list[dict[str, str]]:
         """Completed return removal orders with units neither shipped, cancelled, disposed nor in
@@ -1179,6 +1140,7 @@ class _SellerSim:
         "inbound",
         "reversals",
         "duplicate_refunds",
+        "fee_policy",
     )
 
     def __init__(self, scenario: Scenario, seller_index: int):
@@ -1199,6 +1161,9 @@ class _SellerSim:
         )
         self.reimbursements: list[Reimbursement] = []
         self._price_and_measure(self.rng["fees"])
+        self.low_inventory = fee_policy.low_inventory_months(
+            self.rng["fee_policy"], len(self.products), self.start, self.days + 2
+        )
         self.offset_minutes = np.array(
             [_offset_minutes(self.market.utc_offset(self.day(i))) for i in range(self.days + 2)]
         )
@@ -1318,21 +1283,8 @@ class _SellerSim:
         order_id = prefixes[pre] + "-" + _zfill(a, 7) + "-" + _zfill(b, 7)
         market = self.market
         price = np.array([int(p.price * 100) for p in self.products], dtype=np.int64)
-        true_fee = np.array(
-            [int(fees.fulfillment_fee(p.true_dims, market.code)[1] * 100) for p in self.products],
-            dtype=np.int64,
-        )
-        amazon_fee = np.array(
-            [
-                int(fees.fulfillment_fee(p.measured or p.true_dims, market.code)[1] * 100)
-                for p in self.products
-            ],
-            dtype=np.int64,
-        )
-        since = np.array([p.measured_since for p in self.products])
-        fee = np.where(day >= since[prod], amazon_fee[prod], true_fee[prod])
         carriers = np.array(market.carriers, dtype=object)
-        return Orders(
+        orders = Orders(
             day=day.astype(np.int32),
             product=prod.astype(np.int32),
             qty=qty,
@@ -1348,9 +1300,16 @@ class _SellerSim:
             ),
             carrier=carriers[rng.integers(len(carriers), size=m)],
             price_cents=price[prod],
-            fee_cents=fee,
-            true_fee_cents=true_fee[prod],
+            fee_cents=np.zeros(m, dtype=np.int64),
+            true_fee_cents=np.zeros(m, dtype=np.int64),
+            lilf_cents=np.zeros(m, dtype=np.int64),
         )
+        # The fee is charged on the UTC day the money history posts it (fee_policy.py).
+        utc_day = _utc_day_index(self, orders.day, orders.ship_minute)
+        orders.fee_cents, orders.true_fee_cents, orders.lilf_cents = fee_policy.order_line_fees(
+            self, utc_day, orders.product, self.low_inventory
+        )
+        return orders
 
     def receipts(self) -> list[Receipt]:
         """Inbound FBA shipments every ~2 weeks, one shipment id per destination FC, each SKU
@@ -2472,7 +2431,7 @@ def render_fee_preview(book: SellerBook, fh: TextIO) -> int:
     day = (book.as_of - book.start).days
     for p in book.products:
         dims = p.amazon_dims(day)
-        tier, fee = fees.fulfillment_fee(dims, market.code)
+        tier, fee = fee_policy.card_fee(dims, market.code, book.as_of, p.price)
         referral = (p.price * fees.REFERRAL_RATE).quantize(CENT, ROUND_HALF_UP)
         total = referral + fee
         long_, med, short = dims.sides

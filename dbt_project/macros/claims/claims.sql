@@ -14,7 +14,8 @@
         request of the case text; without a value it asks to reimburse the units only. An
         underpaid reimbursement asks for a re-evaluation and the difference instead; an
         unjustified reversal asks to reinstate the reimbursement; fee overcharges ask for a
-        re-measurement and the overcharge; a refund above the charge asks for the excess.
+        re-measurement and the overcharge (a fulfilment fee dispute without a value, waiting
+        for a fee card row, for the re-measurement only); a refund above the charge asks for the excess.
 #}
 
 {% macro claim_natural_key(columns) -%}
@@ -68,6 +69,8 @@
                 "' unit(s) at '", currency, "' '", fba_reclaim.unit_value_text(unit_value),
                 "' each ('", currency, "' '", fba_reclaim.money_text(amount), "').'"
             ]) }}
+        when {{ claim_type }} = 'fulfillment_fee_overcharge' and {{ unit_value }} is null
+            then ' Please re-measure the item.'
         when {{ unit_value }} is null or {{ amount }} is null or {{ currency }} is null
             then {{ dbt.concat([
                 "' Please investigate and reimburse '",

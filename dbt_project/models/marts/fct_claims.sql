@@ -116,41 +116,30 @@ claim_windows as (
     select * from {{ ref('claim_windows') }}
 ),
 
-policy_regions as (
-    select distinct
-        claim_type,
-        region
-    from claim_windows
-),
-
 located as (
     select
         candidates.*,
         marketplaces.marketplace_id,
         marketplaces.region,
         coalesce(candidates.value_currency, marketplaces.currency) as currency,
-        -- A region without any window for the claim type uses the fallback region's windows.
-        coalesce(
-            policy_regions.region, '{{ var("claim_window_fallback_region") }}'
-        ) as policy_region,
         {{ claim_id('candidates.seller_id', 'candidates.claim_type', 'candidates.claim_key') }}
             as claim_id
     from candidates
     left join marketplaces
         on candidates.country = marketplaces.country_code
-    left join policy_regions
-        on
-            candidates.claim_type = policy_regions.claim_type
-            and marketplaces.region = policy_regions.region
 ),
 
--- The policy row of the claim's type and region with the greatest effective_from on or before
--- the anchor (event) date.
+-- The policy row of the claim's type and marketplace (country) with the greatest
+-- effective_from on or before the anchor (event) date. There is no fallback to another
+-- marketplace or region: without a row the claim waits for one (needs_data).
 window_matches as (
     select
         located.claim_id,
         claim_windows.window_opens_days,
         claim_windows.deadline_days,
+        claim_windows.effective_from,
+        claim_windows.confidence,
+        claim_windows.source,
         row_number() over (
             partition by located.claim_id
             order by claim_windows.effective_from desc
@@ -159,7 +148,7 @@ window_matches as (
     inner join claim_windows
         on
             located.claim_type = claim_windows.claim_type
-            and located.policy_region = claim_windows.region
+            and located.country = claim_windows.country
             and located.event_date >= claim_windows.effective_from
 ),
 
@@ -174,6 +163,25 @@ windowed as (
             {{ dbt.dateadd('day', 'window_matches.deadline_days', 'located.event_date') }}
             as date
         ) as deadline,
+        case
+            when window_matches.claim_id is not null
+                then {{ dbt.concat([
+                    "'claim_windows:'", 'located.country', "':'", 'located.claim_type', "':'",
+                    dbt.cast('window_matches.effective_from', dbt.type_string())
+                ]) }}
+        end as window_policy,
+        window_matches.confidence as window_confidence,
+        window_matches.source as window_source,
+        -- What a claim waits for: its window row, or a policy row its rule needed (the
+        -- candidate's evidence names it under "missing_policy").
+        case
+            when window_matches.claim_id is null
+                then {{ dbt.concat([
+                    "'claim_windows row for '", 'located.claim_type', "' in '",
+                    "coalesce(located.country, 'an unknown marketplace')",
+                    "' on or before '", dbt.cast('located.event_date', dbt.type_string())
+                ]) }}
+        end as missing_window,
         {{ as_of_date() }} as as_of
     from located
     left join window_matches
@@ -187,11 +195,35 @@ valued as (
         *,
         cast(round(quantity * unit_value, 2) as decimal(18, 2)) as amount,
         case
-            when eligible_from is null or deadline is null then null
+            when
+                missing_window is not null
+                or evidence like '%"missing_policy":"%'
+                or eligible_from is null
+                or deadline is null
+                then 'needs_data'
             when as_of < eligible_from then 'upcoming'
             when as_of > deadline then 'expired'
             else 'ready'
-        end as detection_status
+        end as detection_status,
+        case
+            when missing_window is null then evidence
+            else {{ dbt.concat([
+                'substring(evidence, 1, ' ~ dbt.length('evidence') ~ ' - 1)',
+                "case when evidence = '{}' then '' else ',' end",
+                "'\"missing_policy\":\"'", 'missing_window', "'\"}'"
+            ]) }}
+        end as claim_evidence,
+        -- The policy a needs_data claim waits for, without dates: what `reclaim status` lists.
+        case
+            when missing_window is not null
+                then {{ dbt.concat([
+                    "'claim_windows '", 'claim_type', "' '", "coalesce(country, '?')"
+                ]) }}
+            when evidence like '%"missing_policy":"fba_fulfillment_fees%'
+                then {{ dbt.concat(["'fba_fulfillment_fees '", "coalesce(country, '?')"]) }}
+            when evidence like '%"missing_policy":"%'
+                then {{ dbt.concat(["'policy row for '", 'claim_type']) }}
+        end as waiting_for_policy
     from windowed
 ),
 
@@ -281,7 +313,7 @@ select
     cast(currency as {{ dbt.type_string() }}) as currency,
     cast(eligible_from as date) as eligible_from,
     cast(deadline as date) as deadline,
-    cast(evidence as {{ dbt.type_string() }}) as evidence,
+    cast(claim_evidence as {{ dbt.type_string() }}) as evidence,
     cast({{ dbt.concat([
         'case_summary',
         claim_request_sentence('claim_type', 'quantity', 'unit_value', 'amount', 'currency')
@@ -292,5 +324,8 @@ select
     cast(detection_status as {{ dbt.type_string() }}) as detection_status,
     cast(case_id as {{ dbt.type_string() }}) as case_id,
     cast(filed_date as date) as filed_date,
-    cast(recovered_amount as decimal(18, 2)) as recovered_amount
+    cast(recovered_amount as decimal(18, 2)) as recovered_amount,
+    cast(window_policy as {{ dbt.type_string() }}) as window_policy,
+    cast(window_confidence as {{ dbt.type_string() }}) as window_confidence,
+    cast(waiting_for_policy as {{ dbt.type_string() }}) as waiting_for_policy
 from statused

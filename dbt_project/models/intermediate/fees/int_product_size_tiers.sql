@@ -137,9 +137,88 @@ preview as (
     where preview_rank = 1
 ),
 
+-- Amazon's measurement placed in the same tier rules: the tier its fee preview names (matched
+-- like amazon_measurement_disagrees below), else the first tier its own sides and weight fit;
+-- the shipping weight from its sides and weight on that tier's weight basis. This is the tier
+-- and weight Amazon charges by, priced on the fee card by the fee rule.
+amazon_candidates as (
+    select
+        preview.seller_id,
+        preview.sku,
+        tiers.country,
+        tiers.effective_from,
+        tiers.size_tier,
+        tiers.tier_rank,
+        tiers.max_weight_lb,
+        case
+            when tiers.weight_basis = 'unit' then preview.weight_lb
+            else greatest(
+                    preview.weight_lb,
+                    preview.longest_in
+                    * greatest(preview.median_in, coalesce(tiers.min_side_in, 0))
+                    * greatest(preview.shortest_in, coalesce(tiers.min_side_in, 0))
+                    / 139
+                )
+        end as shipping_weight_lb,
+        replace(
+            replace(replace(lower(preview.product_size_tier), ' ', ''), '-', ''), 'size', ''
+        ) as amazon_tier_key,
+        replace(
+            replace(replace(lower(tiers.size_tier), ' ', ''), '-', ''), 'size', ''
+        ) as tier_key,
+        (tiers.max_longest_in is null or preview.longest_in <= tiers.max_longest_in)
+        and (tiers.max_median_in is null or preview.median_in <= tiers.max_median_in)
+        and (tiers.max_shortest_in is null or preview.shortest_in <= tiers.max_shortest_in)
+        and (
+            tiers.max_length_girth_in is null
+            or preview.longest_in + 2 * (preview.median_in + preview.shortest_in)
+            <= tiers.max_length_girth_in
+        ) as sides_fit
+    from preview
+    cross join tiers
+    where
+        preview.longest_in > 0
+        and preview.median_in > 0
+        and preview.shortest_in > 0
+        and preview.weight_lb > 0
+),
+
+amazon_tiers as (
+    select
+        *,
+        amazon_tier_key = tier_key
+        or (
+            {{ dbt.position('tier_key', 'amazon_tier_key') }} = 1
+            and {{ dbt.length('amazon_tier_key') }} > {{ dbt.length('tier_key') }}
+            and substring(amazon_tier_key, {{ dbt.length('tier_key') }} + 1, 1)
+            between '0' and '9'
+        ) as named_by_amazon
+    from amazon_candidates
+),
+
+amazon_fit as (
+    select *
+    from amazon_tiers
+    where
+        named_by_amazon
+        or (sides_fit and (max_weight_lb is null or shipping_weight_lb <= max_weight_lb))
+),
+
+amazon_choice as (
+    select
+        *,
+        row_number() over (
+            partition by seller_id, sku, country, effective_from
+            order by case when named_by_amazon then 0 else 1 end, tier_rank
+        ) as choice_rank
+    from amazon_fit
+),
+
 compared as (
     select
         fitting.*,
+        amazon_choice.size_tier as amazon_fee_tier,
+        amazon_choice.shipping_weight_lb as amazon_fee_shipping_weight_lb,
         preview.sku as preview_sku,
         preview.product_size_tier as amazon_size_tier,
         preview.expected_fulfillment_fee_per_unit as amazon_expected_fee_per_unit,
@@ -168,6 +247,13 @@ compared as (
         on
             fitting.seller_id = preview.seller_id
             and fitting.sku = preview.sku
+    left join amazon_choice
+        on
+            fitting.seller_id = amazon_choice.seller_id
+            and fitting.sku = amazon_choice.sku
+            and fitting.country = amazon_choice.country
+            and fitting.effective_from = amazon_choice.effective_from
+            and amazon_choice.choice_rank = 1
     where fitting.fit_rank = 1
 )
 
@@ -189,6 +275,8 @@ select
     cast(amazon_shortest_in as decimal(18, 4)) as amazon_shortest_in,
     cast(amazon_weight_lb as decimal(18, 4)) as amazon_weight_lb,
     cast(amazon_shipping_weight_lb as decimal(18, 4)) as amazon_shipping_weight_lb,
+    amazon_fee_tier,
+    cast(amazon_fee_shipping_weight_lb as decimal(18, 4)) as amazon_fee_shipping_weight_lb,
     case
         when preview_sku is null then null
         when

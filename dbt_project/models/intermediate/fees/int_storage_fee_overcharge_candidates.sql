@@ -6,7 +6,8 @@
 -- includes any utilization surcharge):
 --   expected = average_quantity_on_hand x seller volume x implied rate
 --   overcharge = estimated_monthly_storage_fee - expected      (claimed when >= 0.01)
--- One claim per (seller, FNSKU, month of charge, fulfillment center); event_date = the first day
+-- Recomputed per fulfillment center, claimed once per (seller, FNSKU, country, month of charge)
+-- with the centers' overcharges summed and listed in the evidence; event_date = the first day
 -- of the month charged (the window seed runs 0/90 days from it, a conservative reading of
 -- "90 days from the month of the charge"). No storage-fee refunds are netted: the reports carry
 -- no line for them (open question).
@@ -114,15 +115,60 @@ recomputed as (
 overcharged as (
     select
         *,
-        fee_charged - expected_fee as overcharge
+        fee_charged - expected_fee as overcharge,
+        case when upper(country) = 'UK' then 'GB' else upper(country) end as claim_country
     from recomputed
     where fee_charged - expected_fee >= 0.01
+),
+
+-- One claim per item and month: Amazon takes a dimension dispute per item, not per building.
+-- Each fulfillment center's row is recomputed on its own (above) and the overcharges summed.
+monthly as (
+    select
+        seller_id,
+        fnsku,
+        claim_country as country,
+        month_of_charge,
+        min(claim_sku) as claim_sku,
+        min(asin) as asin,
+        min(currency) as currency,
+        min(product_size_tier) as product_size_tier,
+        min(volume_units) as volume_units,
+        max(item_volume) as item_volume,
+        min(seller_volume) as seller_volume,
+        min(length_in) as length_in,
+        min(width_in) as width_in,
+        min(height_in) as height_in,
+        sum(average_quantity_on_hand) as average_quantity_on_hand,
+        sum(fee_charged) as fee_charged,
+        sum(expected_fee) as expected_fee,
+        sum(overcharge) as overcharge,
+        {{ json_array_agg(build_json_object([
+            ['fulfillment_center', 'fulfillment_center'],
+            ['amazon_item_volume', 'item_volume', 'number'],
+            ['amazon_sides', build_json_object([
+                ['longest', 'longest_side', 'number'],
+                ['median', 'median_side', 'number'],
+                ['shortest', 'shortest_side', 'number'],
+                ['units', 'measurement_units'],
+            ]), 'json'],
+            ['average_quantity_on_hand', 'average_quantity_on_hand', 'number'],
+            ['storage_rate', 'storage_rate', 'number'],
+            ['implied_rate', 'cast(implied_rate as decimal(18, 6))', 'number'],
+            ['fee_charged', 'fee_charged', 'number'],
+            ['expected_fee', 'expected_fee', 'number'],
+            ['overcharge', 'overcharge', 'number'],
+        ]), 'fulfillment_center') }} as centers_json,
+        {{ dbt.listagg('fulfillment_center', "', '", 'order by fulfillment_center') }}
+            as fulfillment_centers
+    from overcharged
+    group by seller_id, fnsku, claim_country, month_of_charge
 )
 
 select
     seller_id,
     cast('storage_fee_overcharge' as {{ dbt.type_string() }}) as claim_type,
-    {{ claim_natural_key(['fnsku', 'month_of_charge', 'fulfillment_center']) }} as claim_key,
+    {{ claim_natural_key(['fnsku', 'country', 'month_of_charge']) }} as claim_key,
     fnsku,
     claim_sku as sku,
     asin,
@@ -130,9 +176,9 @@ select
     cast(null as {{ dbt.type_string() }}) as shipment_id,
     cast(null as {{ dbt.type_string() }}) as removal_order_id,
     cast(null as {{ dbt.type_string() }}) as reference_id,
-    fulfillment_center as fulfillment_center_id,
+    cast(null as {{ dbt.type_string() }}) as fulfillment_center_id,
     month_of_charge as event_date,
-    case when upper(country) = 'UK' then 'GB' else upper(country) end as country,
+    country,
     cast(1 as {{ dbt.type_bigint() }}) as quantity,
     cast(overcharge as decimal(18, 4)) as unit_value,
     currency as value_currency,
@@ -142,17 +188,9 @@ select
         ['fnsku', 'fnsku'],
         ['msku', 'claim_sku'],
         ['asin', 'asin'],
-        ['fulfillment_center', 'fulfillment_center'],
         ['month_of_charge', dbt.cast('month_of_charge', dbt.type_string())],
         ['country', 'country'],
         ['product_size_tier', 'product_size_tier'],
-        ['amazon_sides', build_json_object([
-            ['longest', 'longest_side', 'number'],
-            ['median', 'median_side', 'number'],
-            ['shortest', 'shortest_side', 'number'],
-            ['units', 'measurement_units'],
-        ]), 'json'],
-        ['amazon_item_volume', 'item_volume', 'number'],
         ['seller_dimensions_in', build_json_object([
             ['length', 'length_in', 'number'],
             ['width', 'width_in', 'number'],
@@ -160,9 +198,7 @@ select
         ]), 'json'],
         ['seller_item_volume', 'cast(seller_volume as decimal(18, 6))', 'number'],
         ['volume_units', 'volume_units'],
-        ['average_quantity_on_hand', 'average_quantity_on_hand', 'number'],
-        ['storage_rate', 'storage_rate', 'number'],
-        ['implied_rate', 'cast(implied_rate as decimal(18, 6))', 'number'],
+        ['fulfillment_centers', 'centers_json', 'json'],
         ['fee_charged', 'fee_charged', 'number'],
         ['expected_fee', 'expected_fee', 'number'],
         ['overcharge', 'overcharge', 'number'],
@@ -170,15 +206,16 @@ select
     ])) }} as evidence,
     {{ dbt.concat([
         "'Storage fee overcharge: FNSKU '", 'fnsku',
-        "' (SKU '", "coalesce(claim_sku, 'unknown')", "') at fulfillment center '",
-        "coalesce(fulfillment_center, 'unknown')", "', storage month '",
+        "' (SKU '", "coalesce(claim_sku, 'unknown')", "'), storage month '",
         dbt.cast('month_of_charge', dbt.type_string()),
+        "', fulfillment center(s) '", 'fulfillment_centers',
         "' — charged '", 'currency', "' '", money_text('fee_charged'),
-        "' for an item volume of '", dbt.cast('item_volume', dbt.type_string()), "' '",
+        "' for an item volume of up to '", dbt.cast('item_volume', dbt.type_string()), "' '",
         "coalesce(volume_units, '')", "', while the item measures '",
         dbt.cast('length_in', dbt.type_string()), "' x '", dbt.cast('width_in', dbt.type_string()),
         "' x '", dbt.cast('height_in', dbt.type_string()), "' in ('",
         dbt.cast('cast(seller_volume as decimal(18, 4))', dbt.type_string()),
-        "'); at the same rate the fee is '", 'currency', "' '", money_text('expected_fee'), "'.'"
+        "'); at the same rates the fee is '", 'currency', "' '", money_text('expected_fee'),
+        "'.'"
     ]) }} as case_summary
-from overcharged
+from monthly

@@ -16,7 +16,8 @@
 -- RECEIVING/DELIVERED/CHECKED_IN shipments are not claimed: the reference names no age after
 -- which Amazon treats them as eligible for investigation (2.8.4), so only CLOSED counts.
 -- Anchor (event_date): the last ledger Receipts date of the shipment (Reference ID = shipment
--- id; 2.8.2 cross-check), window from seed claim_windows (+15/+60). A CLOSED shipment without any
+-- id; 2.8.2 cross-check), window from seed claim_windows (US +15/+60, EU/UK
+-- +15/+180, JP +15/+270). A CLOSED shipment without any
 -- Receipts row in the ledger cannot be anchored and is left out. Valued at the product master
 -- unit cost like the warehouse and removal rules (missing_unit_cost when there is none).
 

@@ -108,7 +108,8 @@ located as (
             and paid.fnsku = reversed.fnsku
 ),
 
--- The valuation rule in force on the approval date for the reimbursement's region and reason.
+-- The valuation rule in force on the approval date for the reimbursement's marketplace and
+-- reason (no row for the marketplace: no claim).
 valued_at as (
     select
         located.seller_id,
@@ -116,16 +117,15 @@ valued_at as (
         located.fnsku,
         valuation.basis,
         valuation.effective_from,
+        valuation.confidence,
         row_number() over (
             partition by located.seller_id, located.reimbursement_id, located.fnsku
             order by valuation.effective_from desc
         ) as rule_rank
     from located
-    inner join marketplaces
-        on located.country = marketplaces.country_code
     inner join valuation
         on
-            marketplaces.region = valuation.region
+            located.country = valuation.country
             and located.reason = valuation.reimbursement_reason
             and located.approval_date >= valuation.effective_from
 ),
@@ -135,6 +135,7 @@ compared as (
         located.*,
         valued_at.basis,
         valued_at.effective_from as basis_since,
+        valued_at.confidence as basis_confidence,
         product_costs.unit_cost,
         cast(located.amount_paid / located.cash_units as decimal(18, 4)) as paid_per_unit,
         located.cash_units - located.reversed_units as claim_units
@@ -197,6 +198,11 @@ select
         ['manufacturing_cost_per_unit', 'unit_cost', 'number'],
         ['valuation_basis', 'basis'],
         ['valuation_basis_since', dbt.cast('basis_since', dbt.type_string())],
+        ['valuation_policy_row', dbt.concat([
+            "'reimbursement_valuation:'", 'country', "':'", 'reason', "':'",
+            dbt.cast('basis_since', dbt.type_string())
+        ])],
+        ['valuation_confidence', 'basis_confidence'],
         ['currency', 'currency'],
     ])) }} as evidence,
     {{ dbt.concat([
@@ -207,6 +213,8 @@ select
         "' unit(s) of FNSKU '", 'fnsku', "' (SKU '", "coalesce(claim_sku, 'unknown')",
         "'), below the manufacturing cost of '", 'currency', "' '", money_text('unit_cost'),
         "' per unit that applies to reimbursements approved since '",
-        dbt.cast('basis_since', dbt.type_string()), "'.'"
+        dbt.cast('basis_since', dbt.type_string()),
+        "case when basis_confidence = 'confirmed' then '.' else "
+            ~ "' (our reading of the reimbursement policy for this marketplace).' end"
     ]) }} as case_summary
 from underpaid

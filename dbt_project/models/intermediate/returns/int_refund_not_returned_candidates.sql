@@ -4,7 +4,7 @@
 -- units count up to the units charged for the order item: a refund posted twice for one unit
 -- is money refunded beyond the sale (refund_exceeds_charge), not a unit that could come back.
 -- Valued at the refunded principal per unit; the window runs from the latest refund posted date
--- of the counted units (seed claim_windows: US +60/+120, EU/UK +45/+105).
+-- of the counted units (seed claim_windows: US +60/+120, EU/UK/JP +45/+105).
 
 with
 

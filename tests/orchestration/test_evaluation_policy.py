@@ -1,0 +1,73 @@
+"""`reclaim evaluate` keeps claims that wait for a policy row (status needs_data) out of the
+detection figures: they are counted apart, and the truth they match leaves the recall."""
+
+from __future__ import annotations
+
+from orchestration.evaluation import evaluate, format_table
+
+
+def _row(claim_type: str, sku: str, month: str, amount: str, status: str = "ready") -> dict:
+    return {
+        "seller_id": "S1",
+        "claim_type": claim_type,
+        "marketplace_id": "ATVPDKIKX0DER",
+        "sku": sku,
+        "event_date": month,
+        "amount": amount,
+        "status": status,
+    }
+
+
+def test_fee_claims_match_per_sku_and_month_and_waiting_claims_stand_apart() -> None:
+    fee = "fulfillment_fee_overcharge"
+    truth = [
+        _row(fee, "A", "2026-10-01", "39.39"),
+        _row(fee, "A", "2026-11-01", "26.52"),
+        _row(fee, "CHAIR", "2026-10-01", "1792.65"),
+    ]
+    detected = [
+        _row(fee, "A", "2026-10-01", "39.39"),
+        _row(fee, "A", "2026-11-01", "26.52"),
+        _row(fee, "CHAIR", "2026-10-01", "", status="needs_data"),
+        _row(fee, "CHAIR", "2026-09-01", "", status="needs_data"),
+    ]
+    e = evaluate(truth, detected, "2026-11-20")["claim_types"][fee]
+    assert (e["truth_count"], e["found_count"], e["tp_count"]) == (2, 2, 2)
+    assert e["precision_count"] == e["recall_count"] == e["recall_usd"] == 1.0
+    assert e["waiting_for_policy_count"] == 2
+    assert e["truth_waiting_for_policy_count"] == 1
+    assert e["truth_waiting_for_policy_usd"] == 1792.65
+    table = format_table(evaluate(truth, detected, "2026-11-20"))
+    assert "waiting" in table.splitlines()[0]
+    assert next(ln for ln in table.splitlines() if ln.startswith(fee)).split()[-1] == "2"
+
+
+def test_a_fee_claim_per_order_no_longer_matches() -> None:
+    fee = "fulfillment_fee_overcharge"
+    truth = [_row(fee, "A", "2026-10-01", "39.39")]
+    per_order = dict(_row(fee, "A", "2026-10-07", "0.39"), order_id="111-1")
+    e = evaluate(truth, [per_order], "2026-11-20")["claim_types"][fee]
+    assert e["tp_count"] == 0 and e["found_count"] == 1
+
+
+def test_status_says_how_many_claims_wait_for_a_policy_row_and_which() -> None:
+    from orchestration.status import Status, format_status
+
+    claim = {
+        "seller_id": "S1",
+        "ready": 2,
+        "ready_value": 10,
+        "expiring_7d": 0,
+        "upcoming": 1,
+        "awaiting_amazon": 0,
+        "currency": "USD",
+        "needs_policy": 7,
+        "waiting_for_policy": "claim_windows warehouse_lost MX; fba_fulfillment_fees US",
+    }
+    out = format_status(
+        Status(claims=[claim, dict(claim, seller_id="S2", needs_policy=0)], as_of="2026-11-20")
+    )
+    waiting = [ln for ln in out.splitlines() if "waiting for a policy row" in ln]
+    assert waiting == [
+        "    waiting for a policy row 7: claim_windows warehouse_lost MX; fba_fulfillment_fees US"
+    ]
