@@ -69,6 +69,20 @@ def parse_api_document(data: bytes, name: str) -> ParsedDocument:
     except (UnicodeDecodeError, ValueError) as exc:
         raise DocumentError(f"{name}: not valid JSON ({exc})") from None
     pages = _pages(doc)
+    try:
+        rows, warnings, spec = _flatten(doc, pages, name)
+    except (AttributeError, TypeError) as exc:
+        # An event, list or amount that is not the JSON type of the SP-API model.
+        raise DocumentError(
+            f"{name}: JSON of an SP-API response, but not in the model's shape (an event or "
+            f"list is not an object: {exc})"
+        ) from None
+    parsed = parse_document(_tsv(spec, rows), name, spec=spec)
+    parsed.warnings.extend(f"{name}: {w}" for w in warnings)
+    return parsed
+
+
+def _flatten(doc, pages: list[dict], name: str) -> tuple[list[dict], list[str], DocumentSpec]:
     if any("FinancialEvents" in p for p in pages):
         rows, warnings = flatten_financial_events(pages)
         spec = FINANCIAL_EVENTS
@@ -87,9 +101,7 @@ def parse_api_document(data: bytes, name: str) -> ParsedDocument:
             f"{name}: JSON, but not a Finances v0 listFinancialEvents or FBA Inbound v0 "
             "getShipments/getShipmentItems response (no FinancialEvents, ShipmentData or ItemData)"
         )
-    parsed = parse_document(_tsv(spec, rows), name, spec=spec)
-    parsed.warnings.extend(f"{name}: {w}" for w in warnings)
-    return parsed
+    return rows, warnings, spec
 
 
 def _tsv(spec: DocumentSpec, rows: list[dict]) -> bytes:
