@@ -7,7 +7,8 @@ Layout under RECLAIM_HOME:
                                                              last: it marks the document landed)
     landing/parquet/<source>/seller_id=<S>/window=<W>/data.parquet
     landing/quarantine/<source>/seller_id=<S>/window=<W>/data.parquet
-    state/<source>/seller_id=<S>/data.parquet                 human input (product master)
+    state/<source>/seller_id=<S>/data.parquet                 human input (product master;
+                                                             merged by key, later file wins)
     .../<source>/_schema.parquet                              zero rows, the full schema
 
 A partition is one file replaced with os.replace, so a crash leaves the old or the new file, never

@@ -1,10 +1,11 @@
 """Turn a document's bytes into a typed frame plus the rows that could not be typed.
 
 Tolerant where Amazon's facts are UNCONFIRMED: gzip or plain, tab or comma separated, quoted
-headers (Seller Central CSV downloads), UTF-8/Cp1252/Shift_JIS, header spelling variants, extra
-or missing optional columns. Strict where it matters: a missing required column rejects the whole
-document with a message naming it; a value that cannot be typed sends that row to quarantine with
-the field and the reason. Rows in = rows parsed + rows quarantined, always.
+headers (Seller Central CSV downloads), UTF-8/UTF-16/Cp1252/Shift_JIS, header spelling variants,
+extra or missing optional columns. Strict where it matters: a missing required column rejects the
+whole document with a message naming it; a value that cannot be typed sends that row to
+quarantine with the field and the reason. Rows in = rows parsed + rows quarantined + blank
+rows, always.
 """
 
 from __future__ import annotations
