@@ -7,7 +7,8 @@ Layout under RECLAIM_HOME:
                                                              last: it marks the document landed)
     landing/parquet/<source>/seller_id=<S>/window=<W>/data.parquet
     landing/quarantine/<source>/seller_id=<S>/window=<W>/data.parquet
-    state/<source>/seller_id=<S>/data.parquet                 human input (product master)
+    state/<source>/seller_id=<S>/data.parquet                 human input (product master;
+                                                             merged by key, later file wins)
     .../<source>/_schema.parquet                              zero rows, the full schema
 
 A partition is one file replaced with os.replace, so a crash leaves the old or the new file, never
@@ -122,6 +123,12 @@ class LandingResult:
     warnings: tuple[str, ...] = ()
     # columns of the document deliberately not stored (buyer data)
     columns_not_stored: tuple[str, ...] = ()
+    rows_blank: int = 0  # rows that were only whitespace (rows_in = loaded + quarantined + blank)
+    encoding: str = ""
+    encoding_reason: str = ""
+    # Human input (product master): keys already in the state whose values this document
+    # replaced (the later document wins per key).
+    replaced_keys: tuple[str, ...] = ()
 
 
 class LandingZone:
@@ -191,7 +198,9 @@ class LandingZone:
         name = metadata.get("file_name") or metadata.get("report_id") or digest[:12]
 
         valid, failures = validate(spec.source, parsed.frame)
-        quarantine = list(parsed.quarantine)
+        # One form of quarantine `source_file` everywhere: the document's name as received (a
+        # file's base name, no folders; an SP-API report id), whatever the parser was given.
+        quarantine = [{**q, "source_file": name} for q in parsed.quarantine]
         for idx, fld, reason in failures:
             row = parsed.frame.loc[idx]
             quarantine.append(
@@ -206,11 +215,28 @@ class LandingZone:
                 }
             )
         rows_loaded = len(valid)
-        if rows_loaded + len(quarantine) != parsed.rows_in:
+        if rows_loaded + len(quarantine) + parsed.rows_blank != parsed.rows_in:
             raise RuntimeError(
                 f"{name}: row counts do not reconcile: {parsed.rows_in} in, {rows_loaded} "
-                f"loaded, {len(quarantine)} quarantined"
+                f"loaded, {len(quarantine)} quarantined, {parsed.rows_blank} blank"
             )
+
+        # Everything that can fail on the data is built before anything is written, so a
+        # document that cannot land leaves nothing behind (no original without metadata).
+        table = self._to_arrow(spec, valid, seller_id, digest, snapshot)
+        ppath = self.partition_path(spec, seller_id, window)
+        replaced: list[str] = []
+        if spec.area == "state" and ppath.exists():
+            table, replaced = _merge_state(pq.read_table(ppath), table, spec.natural_key)
+        qpath = self.quarantine_path(spec, seller_id, window)
+        qtable = None
+        if quarantine:
+            qframe = pd.DataFrame(quarantine)
+            qframe.insert(0, "seller_id", seller_id)
+            qframe.insert(1, "source", spec.source)
+            qframe["document_sha256"] = digest
+            qframe["_snapshot_at"] = snapshot
+            qtable = pa.Table.from_pandas(qframe, schema=QUARANTINE_SCHEMA, preserve_index=False)
 
         # 1. the original, compressed (immutable: same bytes, same name). For documents with
         # buyer data (spec.only_known_columns) a copy without the columns not stored.
@@ -224,20 +250,12 @@ class LandingZone:
                 payload = gzip.compress(original, 6)
             _atomic_write_bytes(payload, opath)
 
-        # 2. typed Parquet partition, replaced atomically
-        table = self._to_arrow(spec, valid, seller_id, digest, snapshot)
-        ppath = self.partition_path(spec, seller_id, window)
+        # 2. typed Parquet partition, replaced atomically (human input: merged, see
+        # _merge_state)
         _atomic_write_table(table, ppath)
 
         # 3. quarantine for the same partition (replaced too; removed when clean)
-        qpath = self.quarantine_path(spec, seller_id, window)
-        if quarantine:
-            qframe = pd.DataFrame(quarantine)
-            qframe.insert(0, "seller_id", seller_id)
-            qframe.insert(1, "source", spec.source)
-            qframe["document_sha256"] = digest
-            qframe["_snapshot_at"] = snapshot
-            qtable = pa.Table.from_pandas(qframe, schema=QUARANTINE_SCHEMA, preserve_index=False)
+        if qtable is not None:
             _atomic_write_table(qtable, qpath)
         elif qpath.exists():
             qpath.unlink()
@@ -251,13 +269,17 @@ class LandingZone:
             "document_sha256": digest,
             "snapshot_at": snapshot.isoformat(),
             "encoding": parsed.encoding,
+            "encoding_reason": parsed.encoding_reason,
             "rows_in": parsed.rows_in,
+            "rows_blank": parsed.rows_blank,
             "rows_loaded": rows_loaded,
             "rows_quarantined": len(quarantine),
             "warnings": parsed.warnings,
         }
         if parsed.conventions:
             meta["conventions"] = parsed.conventions
+        if replaced:
+            meta["replaced_keys"] = replaced
         if parsed.stored_original is not None:
             meta["original_redacted"] = True
             meta["columns_not_stored"] = parsed.columns_not_stored
@@ -276,7 +298,24 @@ class LandingZone:
             ppath,
             warnings=tuple(parsed.warnings),
             columns_not_stored=tuple(parsed.columns_not_stored),
+            rows_blank=parsed.rows_blank,
+            encoding=parsed.encoding,
+            encoding_reason=parsed.encoding_reason,
+            replaced_keys=tuple(replaced),
         )
+
+    def find_content(self, spec: DocumentSpec, seller_id: str, content_sha256: str) -> dict | None:
+        """The metadata of a landed document with this content digest (the same text, however
+        it was compressed or encoded), or None."""
+        folder = self._root(spec, "originals") / f"seller_id={seller_id}"
+        for path in sorted(folder.glob("*.json")) if folder.is_dir() else []:
+            try:
+                meta = json.loads(path.read_bytes())
+            except (OSError, ValueError):
+                continue
+            if isinstance(meta, dict) and meta.get("content_sha256") == content_sha256:
+                return meta
+        return None
 
     def _to_arrow(
         self,
@@ -313,6 +352,32 @@ class LandingZone:
                     ]
                 arrays.append(pa.array(values, f.type))
         return pa.Table.from_arrays(arrays, schema=schema)
+
+
+def _merge_state(old: pa.Table, new: pa.Table, key: tuple[str, ...]) -> tuple[pa.Table, list[str]]:
+    """Human input arriving in several documents (a product master split across files): the
+    rows already in the state, except those whose key the new document has, plus the new
+    document's rows. The later document wins per key; returns the keys whose values changed."""
+    new_rows = {tuple(r[k] for k in key): r for r in new.to_pylist()}
+    kept, replaced = [], []
+    meta_cols = {"_source_file", "_row_number", "_snapshot_at"}
+    old = pa.Table.from_arrays(
+        [
+            old.column(f.name).cast(f.type)
+            if f.name in old.schema.names
+            else pa.nulls(old.num_rows, f.type)
+            for f in new.schema
+        ],
+        schema=new.schema,
+    )
+    for r in old.to_pylist():
+        k = tuple(r[c] for c in key)
+        if k not in new_rows:
+            kept.append(r)
+        elif any(r[c] != new_rows[k][c] for c in r if c not in meta_cols):
+            replaced.append("/".join(str(p) for p in k))
+    merged = pa.concat_tables([pa.Table.from_pylist(kept, schema=new.schema), new])
+    return merged, sorted(replaced)
 
 
 def _header(spec: DocumentSpec, name: str) -> str:

@@ -51,12 +51,13 @@ def cmd_ingest(args) -> int:
 
     home = _home(args)
     SellerRegistry(home.state).ensure(args.seller)
-    report = ingest_files(home.root, args.seller, [Path(p) for p in args.paths])
-    for o in report.outcomes:
+
+    def show(o) -> None:  # each file's line as soon as it is known, flushed
         if o.error:
-            print(f"error: {o.error}", file=sys.stderr)
+            print(f"error: {o.error}", file=sys.stderr, flush=True)
         elif o.skipped:
-            print(f"{o.path}: {o.source}: already ingested, nothing to do")
+            what = f"{o.source}: " if o.source else ""
+            print(f"{o.path}: {what}{o.note or 'already ingested, nothing to do'}", flush=True)
         else:
             r = o.result
             line = f"{o.path}: {o.source}: {r.rows_loaded} row(s) loaded"
@@ -67,9 +68,23 @@ def cmd_ingest(args) -> int:
                     f", {r.rows_quarantined} quarantined "
                     f"(see {home.root / 'landing' / 'quarantine' / r.source})"
                 )
-            print(line)
+            if r.rows_blank:
+                line += f", {r.rows_blank} blank row(s) skipped"
+            if r.encoding:
+                line += f" [text: {r.encoding}, {r.encoding_reason}]"
+            print(line, flush=True)
+            if r.replaced_keys:
+                keys = ", ".join(r.replaced_keys[:20])
+                more = f" and {len(r.replaced_keys) - 20} more" if len(r.replaced_keys) > 20 else ""
+                print(
+                    f"{o.path}: {o.source}: this file replaced the loaded values of "
+                    f"{len(r.replaced_keys)} key(s) (the later file wins): {keys}{more}",
+                    flush=True,
+                )
             for w in r.warnings:
-                print(f"warning: {w}", file=sys.stderr)
+                print(f"warning: {w}", file=sys.stderr, flush=True)
+
+    report = ingest_files(home.root, args.seller, [Path(p) for p in args.paths], on_outcome=show)
     if not report.ok:
         print(
             f"{len(report.failed)} file(s) not ingested; nothing from them was loaded.",
@@ -475,8 +490,10 @@ def build_parser() -> argparse.ArgumentParser:
         description="Load report files downloaded from Seller Central (ledger "
         "detail, reimbursements), saved SP-API report documents, and the "
         "seller's product master CSV. The type is detected from the header row; "
-        "folders are searched recursively; .gz is accepted. Re-ingesting a file is "
-        "a no-op.",
+        "folders are searched recursively; .gz is accepted. Re-ingesting a file (or "
+        "the same document gzipped, gunzipped or re-encoded) is a no-op. A second "
+        "product master merges by SKU: the later file wins, and the SKUs whose "
+        "values it replaced are listed.",
     )
     i.add_argument("--seller", required=True, help="seller id (registered on first use)")
     i.add_argument("paths", nargs="+", metavar="PATH", help="files or folders")

@@ -77,6 +77,26 @@ def parse_api_document(data: bytes, name: str) -> ParsedDocument:
     except (UnicodeDecodeError, ValueError) as exc:
         raise DocumentError(f"{name}: not valid JSON ({exc})") from None
     pages = _pages(doc)
+    try:
+        rows, warnings, rejects, spec = _flatten(doc, pages, name)
+    except (AttributeError, TypeError) as exc:
+        # An event, list or amount that is not the JSON type of the SP-API model.
+        raise DocumentError(
+            f"{name}: JSON of an SP-API response, but not in the model's shape (an event or "
+            f"list is not an object: {exc})"
+        ) from None
+    parsed = parse_document(_tsv(spec, rows), name, spec=spec)
+    parsed.warnings.extend(f"{name}: {w}" for w in warnings)
+    # Transactions that could not be flattened at all: one quarantined row each, numbered after
+    # the flattened rows, with the transaction's JSON as the raw row.
+    for raw, fld, reason in rejects:
+        parsed.rows_in += 1
+        parsed.quarantine.append(_q(name, parsed.rows_in, ["transaction"], [raw], fld, reason))
+    return parsed
+
+
+def _flatten(doc, pages: list[dict], name: str):
+    """(rows, warnings, rejected transactions, spec) of a saved SP-API response."""
     rejects: list[tuple[str, str | None, str]] = []
     if any("transactions" in p for p in pages):
         rows, warnings, rejects = flatten_transactions(pages)
@@ -100,14 +120,7 @@ def parse_api_document(data: bytes, name: str) -> ParsedDocument:
             "listTransactions or FBA Inbound v0 getShipments/getShipmentItems response (no "
             "FinancialEvents, transactions, ShipmentData or ItemData)"
         )
-    parsed = parse_document(_tsv(spec, rows), name, spec=spec)
-    parsed.warnings.extend(f"{name}: {w}" for w in warnings)
-    # Transactions that could not be flattened at all: one quarantined row each, numbered after
-    # the flattened rows, with the transaction's JSON as the raw row.
-    for raw, fld, reason in rejects:
-        parsed.rows_in += 1
-        parsed.quarantine.append(_q(name, parsed.rows_in, ["transaction"], [raw], fld, reason))
-    return parsed
+    return rows, warnings, rejects, spec
 
 
 def _tsv(spec: DocumentSpec, rows: list[dict]) -> bytes:

@@ -1,10 +1,11 @@
 """Turn a document's bytes into a typed frame plus the rows that could not be typed.
 
 Tolerant where Amazon's facts are UNCONFIRMED: gzip or plain, tab or comma separated, quoted
-headers (Seller Central CSV downloads), UTF-8/Cp1252/Shift_JIS, header spelling variants, extra
-or missing optional columns. Strict where it matters: a missing required column rejects the whole
-document with a message naming it; a value that cannot be typed sends that row to quarantine with
-the field and the reason. Rows in = rows parsed + rows quarantined, always.
+headers (Seller Central CSV downloads), UTF-8/UTF-16/Cp1252/Shift_JIS, header spelling variants,
+extra or missing optional columns. Strict where it matters: a missing required column rejects the
+whole document with a message naming it; a value that cannot be typed sends that row to
+quarantine with the field and the reason. Rows in = rows parsed + rows quarantined + blank
+rows, always.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 import codecs
 import csv
 import gzip
+import hashlib
 import io
 import json
 import re
@@ -49,11 +51,38 @@ _CHARSET_ALIASES = {
     "windows-1252": "cp1252",
 }
 
+# Byte-order marks, longest first (a UTF-32LE mark starts like a UTF-16LE one).
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32", "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32", "utf-32"),
+    (codecs.BOM_UTF8, "utf-8-sig", "utf-8"),
+    (codecs.BOM_UTF16_LE, "utf-16", "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16", "utf-16"),
+)
+_ESCAPED_RE = re.compile("[\udc80-\udcff]")
+_LINE_END_RE = re.compile(r"\r\n|\r|\n")
+_BINARY_MAGIC = (
+    (b"\xd0\xcf\x11\xe0", "an Excel 97-2003 workbook (.xls) or other Office file, not a text "
+     "report: export it as tab-separated text from Seller Central"),
+    (b"%PDF", "a PDF document, not a report file"),
+    (b"PAR1", "a Parquet file, not a report file"),
+    (b"\x89PNG", "a PNG image, not a report file"),
+    (b"\xff\xd8\xff", "a JPEG image, not a report file"),
+    (b"BZh", "bzip2-compressed: decompress it first (gzip is accepted as is)"),
+    (b"\xfd7zXZ", "xz-compressed: decompress it first (gzip is accepted as is)"),
+    (b"7z\xbc\xaf", "a 7-Zip archive: extract it and ingest the files inside"),
+)  # fmt: skip
+# A field longer than this is quarantined (the csv module's default limit).
+MAX_FIELD_CHARS = 131_072
+# Largest whole number the landing keeps (int64).
+_INT_MAX = 2**63 - 1
+
 _INT_RE = re.compile(r"^[+-]?\d{1,3}(,\d{3})*$|^[+-]?\d+$")
 _DEC_RE = re.compile(r"^[+-]?(\d{1,3}(,\d{3})+|\d+)(\.\d+)?$|^[+-]?\.\d+$")
 # Decimal places the landing types keep (extractors.landing: DECIMAL is decimal(18, 4),
 # LOCAL_DECIMAL decimal(28, 8)); a value with more is quarantined rather than rounded.
 _SCALE = {DECIMAL: 4, LOCAL_DECIMAL: 8}
+_PRECISION = {DECIMAL: 18, LOCAL_DECIMAL: 28}
 
 # Localised amounts (§1.12): `1,234.56` (dot decimal) or `1.234,56` / `-12,30` (comma decimal).
 # Groups of three after a non-zero leading group; spaces (incl. no-break) between digits ignored.
@@ -89,8 +118,16 @@ class ParsedDocument:
     spec: DocumentSpec
     frame: pd.DataFrame  # canonical columns, typed, plus `_row_number`
     quarantine: list[dict] = field(default_factory=list)
-    rows_in: int = 0
+    rows_in: int = 0  # data rows after the header, blank ones included
     encoding: str = "utf-8"
+    # Why `encoding` was chosen (byte-order mark, valid UTF-8, detection...): for the user.
+    encoding_reason: str = ""
+    # Rows that are only whitespace: counted, not loaded, not quarantined.
+    # rows_in = rows loaded + rows quarantined + rows_blank.
+    rows_blank: int = 0
+    # SHA-256 of the decoded text with line ends normalised (content_sha256): the same document
+    # however compressed or encoded.
+    content_sha256: str = ""
     delimiter: str = "\t"
     warnings: list[str] = field(default_factory=list)
     # How localised values were read in this document (decimal separator, day/month order).
@@ -124,60 +161,190 @@ def decompress(data: bytes, name: str) -> bytes:
 
 
 def decode(data: bytes, name: str, charset: str | None = None) -> tuple[str, str]:
-    """Text and the encoding used. A declared charset wins; otherwise UTF-8 (with or without BOM),
-    then Shift_JIS/cp932 or Cp1252 by detection. Never returns mojibake silently: a declared
-    charset that does not fit the bytes is an error."""
+    """Text and the encoding used (see detect_encoding)."""
+    text, encoding, _ = detect_encoding(data, name, charset)
+    return text, encoding
+
+
+def detect_encoding(data: bytes, name: str, charset: str | None = None) -> tuple[str, str, str]:
+    """Text, the encoding used and why it was chosen. A declared charset wins; then a byte-order
+    mark (UTF-8, UTF-16, UTF-32); then the NUL pattern of BOM-less UTF-16; then UTF-8; then, for
+    files with no valid UTF-8 beyond ASCII, Shift_JIS/cp932 or Cp1252 by detection. Never returns
+    mojibake silently: a declared charset that does not fit, a file that is UTF-8 except for a few
+    bytes, or stray NUL bytes are DocumentErrors naming the problem."""
     declared = normalize_charset(charset)
-    if charset and not declared:
-        # Unknown label: do not guess silently, but fall through to detection and say so.
-        pass
     if declared:
         try:
-            return data.decode(declared), declared
+            return data.decode(declared), declared, f"declared charset {charset}"
         except UnicodeDecodeError as exc:
             raise DocumentError(
                 f"{name}: bytes are not valid {declared} as declared "
                 f"(offset {exc.start}): {exc.reason}"
             ) from exc
+    for bom, codec, label in _BOMS:
+        if data.startswith(bom):
+            try:
+                return data.decode(codec), label, f"{label.upper()} byte-order mark"
+            except UnicodeDecodeError as exc:
+                raise DocumentError(
+                    f"{name}: starts with a {label.upper()} byte-order mark but byte "
+                    f"{exc.start} is not valid {label.upper()} ({exc.reason})"
+                ) from None
+    utf16 = _utf16_by_nuls(data)
+    if utf16:
+        try:
+            return (
+                data.decode(utf16),
+                utf16,
+                f"no byte-order mark; NUL bytes every other byte: {utf16.upper()}",
+            )
+        except UnicodeDecodeError as exc:
+            raise DocumentError(
+                f"{name}: looks like {utf16.upper()} (NUL bytes every other byte) but byte "
+                f"{exc.start} is not valid {utf16.upper()} ({exc.reason})"
+            ) from None
+    if b"\x00" in data:
+        text = data.decode("utf-8", "replace")
+        line = text.count("\n", 0, text.index("\x00")) + 1
+        raise DocumentError(
+            f"{name}: contains {data.count(0)} NUL byte(s) (first at line {line}) and is not "
+            "UTF-16: not a text report"
+        )
     try:
-        return data.decode("utf-8-sig"), "utf-8"
+        text = data.decode("utf-8")
     except UnicodeDecodeError:
         pass
+    else:
+        return text, "utf-8", ("ASCII only" if text.isascii() else "valid UTF-8")
+    escaped = data.decode("utf-8", "surrogateescape")
+    invalid = [m.start() for m in _ESCAPED_RE.finditer(escaped)]
+    valid_non_ascii = sum(1 for ch in escaped if ord(ch) > 127) - len(invalid)
+    lines = sorted({escaped.count("\n", 0, i) + 1 for i in invalid})
+    where = ", ".join(map(str, lines[:5])) + (
+        f" and {len(lines) - 5} more" if len(lines) > 5 else ""
+    )
+    if valid_non_ascii and (valid_non_ascii >= len(invalid) or not _decodes(data, "cp932")):
+        raise DocumentError(
+            f"{name}: valid UTF-8 except {len(invalid)} byte(s) at line(s) {where}: refusing to "
+            "guess the encoding (re-save the file as UTF-8)"
+        )
     try:
         import chardet  # shipped with the stack; only needed for non-UTF-8 files
 
-        guess = (chardet.detect(data[:200_000]).get("encoding") or "").lower()
+        found = chardet.detect(data[:200_000])
     except ImportError:  # pragma: no cover
-        guess = ""
+        found = {}
+    guess = (found.get("encoding") or "").lower()
     candidates = ["cp932", "cp1252"] if ("jis" in guess or "932" in guess) else ["cp1252"]
     for enc in candidates:
         try:
-            return data.decode(enc), enc
+            text = data.decode(enc)
         except UnicodeDecodeError:
             continue
-    raise DocumentError(f"{name}: cannot decode the text (not UTF-8, Cp1252 or Shift_JIS)")
+        hint = f"; chardet: {guess} ({found.get('confidence') or 0:.2f})" if guess else ""
+        return text, enc, f"not UTF-8 (first non-UTF-8 byte at line {lines[0]}){hint}"
+    raise DocumentError(
+        f"{name}: cannot decode the text: not UTF-8 (first bad byte at line {lines[0]}), and not "
+        "Cp1252 or Shift_JIS either"
+    )
+
+
+def _decodes(data: bytes, encoding: str) -> bool:
+    try:
+        data.decode(encoding)
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _utf16_by_nuls(data: bytes) -> str | None:
+    """'utf-16-le' / 'utf-16-be' when a BOM-less text has NUL bytes in (almost) every odd / even
+    position, as UTF-16 of mostly Latin text does; None otherwise."""
+    sample = data[:4096]
+    half = len(sample) // 2
+    if half < 2:
+        return None
+    even, odd = sample[0::2].count(0), sample[1::2].count(0)
+    if odd >= 0.6 * half and even <= 0.05 * half:
+        return "utf-16-le"
+    if even >= 0.6 * half and odd <= 0.05 * half:
+        return "utf-16-be"
+    return None
+
+
+def not_a_text_report(data: bytes) -> str | None:
+    """What a binary file is, in words a user can act on; None for anything else."""
+    if data.startswith(b"PK\x03\x04"):
+        if b"xl/" in data or b"[Content_Types].xml" in data[:4096]:
+            return (
+                "an Excel workbook (.xlsx), not a text report: export it as tab-separated text "
+                "from Seller Central, or save it from Excel as 'Text (Tab delimited)' or "
+                "'CSV UTF-8'"
+            )
+        return "a ZIP archive: unzip it and ingest the files inside"
+    for magic, what in _BINARY_MAGIC:
+        if data.startswith(magic):
+            return what
+    return None
 
 
 def split_rows(text: str) -> tuple[list[str], list[list[str]], str]:
-    """Header, data rows and the delimiter. Tab-separated files (SP-API) are split on tabs with no
-    quoting rules (titles may hold stray quotes); comma-separated files use CSV quoting."""
-    first = text.split("\n", 1)[0]
+    """Header, data rows and the delimiter (blank rows left out; see split_rows_numbered)."""
+    header, numbered, delimiter = split_rows_numbered(text)
+    return header, [r for _, r in numbered if not _blank(r)], delimiter
+
+
+def split_rows_numbered(text: str) -> tuple[list[str], list[tuple[int, list[str]]], str]:
+    """Header, (row number, cells) of every data row, blank ones included, and the delimiter.
+    Rows end at CR, LF or CRLF only, as in Amazon's files: other Unicode line breaks (U+2028,
+    NEL, FF, VT, FS...) are text inside a field. Tab-separated files (SP-API) are split on tabs
+    with no quoting rules (titles may hold stray quotes); comma-separated files use CSV quoting.
+    Row 1 is the first row after the header; blank lines before the header are skipped."""
+    lines = _LINE_END_RE.split(text) if "\r" in text else text.split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()  # the line end of the last row
+    start = next((i for i, line in enumerate(lines) if line.strip()), None)
+    first = lines[start] if start is not None else ""
     delimiter = "\t" if "\t" in first else ","
-    if delimiter == "\t":
-        lines = text.splitlines()
-        rows = [line.split("\t") for line in lines]
-    else:
-        rows = list(csv.reader(io.StringIO(text)))
-    rows = [r for r in rows if any(cell.strip() for cell in r)]
-    if not rows:
+    if start is None:
         return [], [], delimiter
+    if delimiter == "\t":
+        rows = [line.split("\t") for line in lines[start:]]
+    else:
+        rows = _csv_rows("\n".join(lines[start:]))
     header = [h.strip().strip('"').strip() for h in rows[0]]
     if header:
         header[0] = header[0].lstrip("\ufeff")
     data = rows[1:]
     if delimiter == "\t":
-        data = [[_unquote(c) for c in r] for r in data]
-    return header, data, delimiter
+        data = [[_unquote(c) for c in r] if '"' in "".join(r) else r for r in data]
+    return header, list(enumerate(data, start=1)), delimiter
+
+
+def _csv_rows(text: str) -> list[list[str]]:
+    """CSV rows; a field may be longer than the csv module's default limit (the parser
+    quarantines fields over MAX_FIELD_CHARS by row instead of failing the file)."""
+    limit = csv.field_size_limit()
+    csv.field_size_limit(max(limit, len(text) + 1))
+    try:
+        return list(csv.reader(io.StringIO(text, newline="")))
+    except csv.Error as exc:
+        raise DocumentError(f"not readable as CSV: {exc}") from None
+    finally:
+        csv.field_size_limit(limit)
+
+
+def _blank(row: list[str]) -> bool:
+    return not "".join(row).strip()
+
+
+def content_sha256(text: str) -> str:
+    """SHA-256 of a document's text, independent of compression, encoding, byte-order mark and
+    line ends (CRLF, CR and LF are one)."""
+    normal = text.removeprefix("\ufeff")
+    if "\r" in normal:
+        normal = _LINE_END_RE.sub("\n", normal)
+    return hashlib.sha256(normal.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def _unquote(cell: str) -> str:
@@ -201,8 +368,16 @@ def parse_document(
 ) -> ParsedDocument:
     """Parse a whole document. `spec` None means: detect it from the header row."""
     raw = decompress(data, name)
-    text, encoding = decode(raw, name, charset)
-    header, rows, delimiter = split_rows(text)
+    if what := not_a_text_report(raw):
+        raise DocumentError(f"{name}: {what}")
+    text, encoding, encoding_reason = detect_encoding(raw, name, charset)
+    try:
+        header, numbered, delimiter = split_rows_numbered(text)
+    except DocumentError as exc:
+        raise DocumentError(f"{name}: {exc}") from None
+    rows_total = len(numbered)
+    numbered = [(n, r) for n, r in numbered if not _blank(r)]
+    rows = [r for _, r in numbered]
     if not header:
         raise DocumentError(f"{name}: the file is empty (no header row)")
     if spec is None:
@@ -258,7 +433,22 @@ def parse_document(
     quarantine: list[dict] = []
     good_rows: list[list[str]] = []
     good_numbers: list[int] = []
-    for n, row in enumerate(rows, start=1):
+    for n, row in numbered:
+        if max(map(len, row), default=0) > MAX_FIELD_CHARS:
+            long = next(i for i, c in enumerate(row) if len(c) > MAX_FIELD_CHARS)
+            fld = quarantine_header[long] if long < width else None
+            quarantine.append(
+                _q(
+                    name,
+                    n,
+                    quarantine_header,
+                    [c[:200] + "..." if len(c) > MAX_FIELD_CHARS else c for c in row],
+                    fld or None,
+                    f"field {long + 1} is {len(row[long])} characters long, more than "
+                    f"{MAX_FIELD_CHARS}",
+                )
+            )
+            continue
         if len(row) > width and any(c.strip() for c in row[width:]):
             quarantine.append(
                 _q(
@@ -314,8 +504,11 @@ def parse_document(
         spec=spec,
         frame=frame,
         quarantine=quarantine,
-        rows_in=len(rows),
+        rows_in=rows_total,
         encoding=encoding,
+        encoding_reason=encoding_reason,
+        rows_blank=rows_total - len(rows),
+        content_sha256=content_sha256(text),
         delimiter=delimiter,
         warnings=warnings,
         conventions=conventions,
@@ -377,10 +570,18 @@ def _convert(
     if kind == INT:
         ok = values.str.match(_INT_RE)
         errors = errors.mask(~empty & ~ok, f"{{v}} is not {_describe(kind)}")
-        nums = pd.to_numeric(
-            values.str.replace(",", "", regex=False).where(ok & ~empty), errors="coerce"
-        )
-        return nums.astype("Int64"), _fill(errors, values)
+        cleaned = values.str.replace(",", "", regex=False).where(ok & ~empty)
+        # Up to 15 digits float64 is exact: vectorised. Longer values as Python ints, so a
+        # value beyond int64 is quarantined instead of failing (or rounding) the document.
+        long = cleaned.notna() & cleaned.str.len().gt(15).fillna(False).astype(bool)
+        nums = pd.to_numeric(cleaned.where(~long), errors="coerce").astype("Int64")
+        for i in cleaned.index[long]:
+            v = int(cleaned[i])
+            if abs(v) > _INT_MAX:
+                errors[i] = "{v} is out of range for a whole number"
+            else:
+                nums[i] = v
+        return nums, _fill(errors, values)
     if kind == DECIMAL:
         ok = values.str.match(_DEC_RE)
         errors = errors.mask(~empty & ~ok, f"{{v}} is not {_describe(kind)}")
@@ -481,6 +682,14 @@ def _within_scale(typed: pd.Series, errors: pd.Series, kind: str) -> tuple[pd.Se
             too_fine & errors.eq(""), f"{{v}} has more than {scale} decimal places"
         )
         typed = typed.mask(too_fine, None)
+    digits = _PRECISION[kind] - scale
+    too_big = typed.map(lambda d: isinstance(d, Decimal) and d.adjusted() >= digits).astype(bool)
+    if too_big.any():
+        errors = errors.mask(
+            too_big & errors.eq(""),
+            f"{{v}} is out of range (more than {digits} digits before the decimal point)",
+        )
+        typed = typed.mask(too_big, None)
     return typed, errors
 
 

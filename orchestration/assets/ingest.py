@@ -51,6 +51,11 @@ def dropped_report_files(
             quarantined += o.result.rows_quarantined
             for w in o.result.warnings:
                 context.log.warning(w)
+            if o.result.replaced_keys:
+                context.log.warning(
+                    f"{o.path.name}: replaced the loaded values of {len(o.result.replaced_keys)} "
+                    f"key(s) (the later file wins): {', '.join(o.result.replaced_keys[:20])}"
+                )
     if not report.ok:
         raise dg.Failure(
             f"{len(report.failed)} dropped file(s) of {config.seller_id} not loaded: "
