@@ -44,7 +44,7 @@ SCHEMA = pa.schema(
     ]
 )
 
-DETECTION_STATUSES = ("upcoming", "ready", "expired")
+DETECTION_STATUSES = ("upcoming", "ready", "expired", "needs_data")
 # action -> (status it leads to, statuses it may start from). None = no status change.
 TRANSITIONS: dict[str, tuple[str | None, frozenset[str]]] = {
     "approve": ("approved", frozenset({"upcoming", "ready", "needs_info"})),
