@@ -12,6 +12,7 @@ from pydantic import Field
 
 from orchestration.dbt import dbt_project, ensure_manifest
 from orchestration.home import ReclaimHome
+from orchestration.lifecycle import build_lock, fault_point
 
 AS_OF_ENV = "RECLAIM_AS_OF"
 KEEP_DBT_TARGETS = 5
@@ -91,8 +92,16 @@ def reclaim_dbt_assets(
     _prune(targets, keep=KEEP_DBT_TARGETS - 1)
     run_target = targets / context.run_id[:8]
     _reuse_parse(targets, run_target)
+    home = ReclaimHome.from_env()
     try:
-        yield from dbt.cli(args, context=context, target_path=run_target).stream()
+        # One build of a home at a time (re-entrant: a CLI build already holds it).
+        with build_lock(home, {"as_of": as_of, "job": context.run.job_name}):
+            for n, event in enumerate(
+                dbt.cli(args, context=context, target_path=run_target).stream()
+            ):
+                if n == 3:
+                    fault_point("dbt")
+                yield event
     finally:
         _keep_parse(run_target, targets)
         if previous is None:
