@@ -73,9 +73,16 @@ def _notify(message: str) -> None:
 
 
 def _interrupted(result) -> bool:
+    """Whether Ctrl-C / SIGTERM ended the run (in a step, or while the run was setting up)."""
     for event in result.all_events:
-        data = event.step_failure_data if event.is_step_failure else None
-        err = data.error if data is not None else None
+        if event.is_step_failure and event.step_failure_data is not None:
+            err = event.step_failure_data.error
+        elif event.event_type_value == "PIPELINE_FAILURE":
+            if "interrupt" in (event.message or "").lower():
+                return True
+            err = getattr(event.event_specific_data, "error", None)
+        else:
+            continue
         while err is not None:
             if "Interrupt" in (err.cls_name or ""):
                 return True
