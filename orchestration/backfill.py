@@ -76,6 +76,15 @@ def backfill_seller(
             )
             result.reports.append(spec.source)
         except PipelineFailed as exc:
+            if "EndpointUnreachable" in exc.causes:
+                # Refused / no such host: every other report would fail the same way.
+                line = next((ln for ln in str(exc).splitlines() if "cannot connect" in ln), "")
+                reason = line.split("cannot connect", 1)[-1].strip(" ()") or "cannot connect"
+                result.failed.append(
+                    f"SP-API endpoint unreachable for {seller_id} ({reason}); stopped after "
+                    f"{spec.source}, nothing else tried"
+                )
+                break
             result.failed.append(f"{spec.source}: {exc}")
     if build and not result.failed:
         if progress:

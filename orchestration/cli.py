@@ -95,19 +95,22 @@ def cmd_ingest(args) -> int:
 
 
 def cmd_build(args) -> int:
-    from orchestration.runner import run_job
+    from orchestration.lifecycle import build_lock
+    from orchestration.runner import _notify, run_job
     from orchestration.sellers import SellerRegistry
 
     home = _home(args)
     as_of = args.as_of or date.today().isoformat()
     SellerRegistry(home.state).load()  # invalid recovery settings: one line, not a failed run
-    run_job(
-        home,
-        "build_job",
-        {"reclaim_dbt_assets": {"config": {"as_of": as_of, "full_refresh": args.full_refresh}}},
-        verbose=args.verbose,
-    )
-    _print_claims_summary(home, as_of)
+    # The lock spans the summary too: the numbers printed are this build's, not a later one's.
+    with build_lock(home, {"as_of": as_of, "job": "build_job"}, notify=_notify):
+        run_job(
+            home,
+            "build_job",
+            {"reclaim_dbt_assets": {"config": {"as_of": as_of, "full_refresh": args.full_refresh}}},
+            verbose=args.verbose,
+        )
+        _print_claims_summary(home, as_of)
     return 0
 
 
@@ -703,6 +706,7 @@ def main(argv: list[str] | None = None) -> int:
     from orchestration.runner import PipelineFailed
 
     args = build_parser().parse_args(argv)
+    _sigterm_interrupts()
     try:
         return args.func(args)
     except (UserError, InvalidSellerId, DocumentError, ExportError, ReportError) as exc:
@@ -723,7 +727,17 @@ def main(argv: list[str] | None = None) -> int:
         print(f"reclaim: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
+        print("reclaim: interrupted", file=sys.stderr)
         return 130
+
+
+def _sigterm_interrupts() -> None:
+    """SIGTERM stops a command as Ctrl-C does (runs marked canceled, locks released)."""
+    import signal
+    import threading
+
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, signal.default_int_handler)
 
 
 if __name__ == "__main__":

@@ -12,7 +12,10 @@ from orchestration.home import REPO_ROOT, ReclaimHome
 
 
 class PipelineFailed(RuntimeError):
-    pass
+    def __init__(self, message: str, causes: frozenset[str] = frozenset()):
+        super().__init__(message)
+        # class names of the errors behind the failed steps (e.g. "EndpointUnreachable")
+        self.causes = causes
 
 
 @dataclass
@@ -43,10 +46,65 @@ def run_job(
     # some source (or none at all) builds empty models instead of failing on an empty glob.
     LandingZone(home.root).ensure_schemas()
 
+    from orchestration import lifecycle
     from orchestration.definitions import defs
 
     instance = dg.DagsterInstance.from_config(str(REPO_ROOT))
     job = defs.resolve_job_def(job_name)
+    # Runs killed earlier (their worker is gone) are failed with the reason and give back their
+    # pool slots and their seller's place in the queue before this run starts.
+    lifecycle.reap_orphans(instance, home)
+    if job_name in lifecycle.BUILD_JOBS:
+        as_of = ((ops_config or {}).get("reclaim_dbt_assets") or {}).get("config", {}).get("as_of")
+        with lifecycle.build_lock(home, {"as_of": as_of, "job": job_name}, notify=_notify):
+            lifecycle.wait_for_pool(instance, home, _notify)
+            return _execute(
+                home, instance, job, job_name, ops_config, log_level, verbose,
+                asset_selection, partition_key, tags, capture_stdout,
+            )  # fmt: skip
+    return _execute(
+        home, instance, job, job_name, ops_config, log_level, verbose,
+        asset_selection, partition_key, tags, capture_stdout,
+    )  # fmt: skip
+
+
+def _notify(message: str) -> None:
+    print(f"reclaim: {message}", file=sys.stderr, flush=True)
+
+
+def _interrupted(result) -> bool:
+    """Whether Ctrl-C / SIGTERM ended the run (in a step, or while the run was setting up)."""
+    for event in result.all_events:
+        if event.is_step_failure and event.step_failure_data is not None:
+            err = event.step_failure_data.error
+        elif event.event_type_value == "PIPELINE_FAILURE":
+            if "interrupt" in (event.message or "").lower():
+                return True
+            err = getattr(event.event_specific_data, "error", None)
+        else:
+            continue
+        while err is not None:
+            if "Interrupt" in (err.cls_name or ""):
+                return True
+            err = err.cause
+    return False
+
+
+def _execute(
+    home: ReclaimHome,
+    instance,
+    job,
+    job_name: str,
+    ops_config: dict | None,
+    log_level: str,
+    verbose: bool,
+    asset_selection: list | None,
+    partition_key: str | None,
+    tags: dict[str, str] | None,
+    capture_stdout: bool,
+) -> RunOutcome:
+    from orchestration import lifecycle
+
     run_config = {
         "ops": ops_config or {},
         "loggers": {"console": {"config": {"log_level": log_level}}},
@@ -65,22 +123,43 @@ def run_job(
                 raise_on_error=False,
                 asset_selection=asset_selection,
                 partition_key=partition_key,
-                tags=tags,
+                # the run's worker is this process: if it dies, the next run can tell
+                tags={**(tags or {}), lifecycle.WORKER_TAG: lifecycle.this_worker().tag()},
             )
     failures = []
+    causes: set[str] = set()
     for event in result.all_events:
         if event.is_step_failure and event.step_failure_data is not None:
             err = event.step_failure_data.error
+            cause = err
+            while cause is not None:
+                causes.add(cause.cls_name or "")
+                cause = cause.cause
             msg = err.message.strip() if err else "unknown error"
-            failures.append(f"{event.step_key}: {msg}")
+            failures.append(f"{event.step_key}: {lifecycle.lock_conflict(msg) or msg}")
+    if not result.success and _interrupted(result):
+        # Ctrl-C / SIGTERM: the run is canceled, and the command stops (not only this run).
+        run = instance.get_run_by_id(result.run_id)
+        if run is not None:
+            instance.report_run_canceled(run, "interrupted (Ctrl-C or SIGTERM) in the CLI")
+        raise KeyboardInterrupt
     outcome = RunOutcome(result.run_id, result.success, failures, str(log_path))
     if log_path.exists() and log_path.stat().st_size == 0:
         log_path.unlink()  # nothing was printed (extraction runs): Dagster's own log is the log
     if not result.success:
+        lifecycle.record_incident(
+            home,
+            result.run_id,
+            job_name,
+            f"run {result.run_id} of {job_name} failed",
+            [{"step": f.split(": ", 1)[0], "error": f.split(": ", 1)[-1][:2000]} for f in failures],
+        )
         detail = "\n".join(f"  - {f}" for f in failures) or "  (no step failure recorded)"
         where = f"\ndbt output: {log_path}" if log_path.exists() else ""
         what = f"{job_name} ({partition_key})" if partition_key else job_name
-        raise PipelineFailed(f"Dagster run {result.run_id} of {what} failed:\n{detail}{where}")
+        raise PipelineFailed(
+            f"Dagster run {result.run_id} of {what} failed:\n{detail}{where}", frozenset(causes)
+        )
     return outcome
 
 
@@ -144,9 +223,11 @@ def run_partitions(
         context = multiprocessing.get_context("spawn")
         with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
             results = list(pool.map(_run_partition, *zip(*args, strict=True)))
-    failed = [str(r) for r in results if isinstance(r, PipelineFailed)]
+    failed = [r for r in results if isinstance(r, PipelineFailed)]
     if failed:
-        raise PipelineFailed("\n".join(failed))
+        raise PipelineFailed(
+            "\n".join(str(r) for r in failed), frozenset().union(*(r.causes for r in failed))
+        )
     return results
 
 

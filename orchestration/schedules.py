@@ -1,6 +1,5 @@
 """When the pipeline runs by itself, and what it leaves behind when a run fails."""
 
-import json
 import os
 from datetime import UTC, date, datetime, timedelta
 
@@ -188,6 +187,9 @@ def _error_text(error) -> str:
     description="Writes one JSON line per failed run to RECLAIM_HOME/incidents.jsonl (job, run "
     "id, failed steps and their errors): the hook for alerts.",
     minimum_interval_seconds=30,
+    # On by default: it only writes a file, and an operator must not have to find a switch in
+    # the UI before failures are recorded (the CLI and `reclaim status` record them too).
+    default_status=dg.DefaultSensorStatus.RUNNING,
 )
 def run_failure_incidents(context: dg.RunFailureSensorContext) -> None:
     home = ReclaimHome.from_env()
@@ -203,8 +205,10 @@ def run_failure_incidents(context: dg.RunFailureSensorContext) -> None:
         "message": context.failure_event.message,
         "failed_steps": steps,
     }
-    with open(home.root / "incidents.jsonl", "a", encoding="utf-8") as fh:
-        fh.write(json.dumps(record) + "\n")
+    from orchestration.lifecycle import record_incident
+
+    # once per run: the CLI and `reclaim status` may have written it already
+    record_incident(home, record["run_id"], record["job"], record["message"], steps)
     context.log.error(f"run {record['run_id']} of {record['job']} failed; see incidents.jsonl")
 
 

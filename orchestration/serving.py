@@ -19,21 +19,43 @@ from pathlib import Path
 
 import duckdb
 
+from orchestration.home import ReclaimHome
+from orchestration.lifecycle import build_lock, fault_point, lock_conflict
+
+
+class WarehouseBusy(RuntimeError):
+    """Another process has the warehouse open (DuckDB allows one writer)."""
+
+
+def stale_temp_files(serving: Path) -> list[Path]:
+    """Temp copies a publish killed mid-way left beside the serving copy (and their WALs)."""
+    return sorted(serving.parent.glob(f".{serving.stem}.*.duckdb*"))
+
 
 def publish_serving_copy(warehouse: Path, serving: Path) -> Path:
     if not warehouse.is_file():
         raise FileNotFoundError(f"no warehouse to publish at {warehouse}: build first")
     serving.parent.mkdir(parents=True, exist_ok=True)
-    tmp = serving.with_name(f".{serving.stem}.{uuid.uuid4().hex}.duckdb")
-    try:
-        with duckdb.connect(str(warehouse)) as con:
-            con.execute("checkpoint")
-            shutil.copyfile(warehouse, tmp)
-        with duckdb.connect(str(tmp), read_only=True) as copy:  # a whole, readable database
-            copy.execute("select count(*) from information_schema.tables").fetchone()
-        os.replace(tmp, serving)
-    finally:
-        for p in (tmp, tmp.with_name(tmp.name + ".wal")):
-            if p.exists():
-                p.unlink()
+    home = ReclaimHome(warehouse.parents[1])
+    with build_lock(home, {"job": "serving copy"}):  # re-entrant in a CLI build
+        # Publishes of one home never overlap (the lock): any temp copy here is a dead one's.
+        for stale in stale_temp_files(serving):
+            stale.unlink(missing_ok=True)
+        tmp = serving.with_name(f".{serving.stem}.{uuid.uuid4().hex}.duckdb")
+        try:
+            try:
+                con = duckdb.connect(str(warehouse))
+            except duckdb.IOException as exc:
+                raise WarehouseBusy(lock_conflict(str(exc)) or str(exc)) from None
+            with con:
+                con.execute("checkpoint")
+                shutil.copyfile(warehouse, tmp)
+            fault_point("publish")
+            with duckdb.connect(str(tmp), read_only=True) as copy:  # a whole, readable database
+                copy.execute("select count(*) from information_schema.tables").fetchone()
+            os.replace(tmp, serving)
+        finally:
+            for p in (tmp, tmp.with_name(tmp.name + ".wal")):
+                if p.exists():
+                    p.unlink()
     return serving

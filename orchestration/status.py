@@ -20,11 +20,14 @@ class Status:
     sellers: list[dict] = field(default_factory=list)
     claims: list[dict] = field(default_factory=list)
     as_of: str | None = None
+    orphans_failed: list[dict] = field(default_factory=list)
+    stuck: list[dict] = field(default_factory=list)
 
 
 def collect_status(home: ReclaimHome, runs: int = 10) -> Status:
     home.activate()
     st = Status()
+    _sweep(home, st)
     st.runs = _recent_runs(runs)
     incidents = home.root / "incidents.jsonl"
     if incidents.exists():
@@ -90,6 +93,22 @@ def collect_status(home: ReclaimHome, runs: int = 10) -> Status:
     return st
 
 
+def _sweep(home: ReclaimHome, st: Status) -> None:
+    """Fail runs whose worker died (they would hold their seller's queue and the warehouse pool
+    forever), write the incident of every failed run, and list the runs still in flight."""
+    import dagster as dg
+
+    from orchestration import lifecycle
+
+    try:
+        instance = dg.DagsterInstance.from_config(str(REPO_ROOT))
+        st.orphans_failed = [o.__dict__ for o in lifecycle.reap_orphans(instance, home)]
+        lifecycle.sync_incidents(instance, home)
+        st.stuck = lifecycle.stuck_runs(instance)
+    except Exception as exc:  # no storage yet, or storage from another Dagster version
+        st.stuck = [{"error": f"Dagster run storage unreadable: {exc}"}]
+
+
 def _recent_runs(limit: int) -> list[dict]:
     import dagster as dg
 
@@ -129,6 +148,19 @@ def format_status(st: Status) -> str:
         part = f"  {r['partition']}" if r.get("partition") else ""
         lines.append(
             f"  {r['started']}  {r['job']:<20} {r['status']:<10} {secs:>8}  {r['run_id']}{part}"
+        )
+    for o in st.orphans_failed:
+        part = f" {o['partition']}" if o.get("partition") else ""
+        lines.append(f"  failed now: {o['run_id'][:8]} {o['job']}{part}: {o['reason']}")
+    in_flight = [r for r in st.stuck if "error" not in r]
+    if in_flight:
+        lines.append("Runs in flight:")
+    for r in in_flight:
+        state = {True: "alive", False: "gone", None: "unknown"}[r["worker_alive"]]
+        part = f"  {r['partition']}" if r.get("partition") else ""
+        lines.append(
+            f"  {r['run_id']}  {r['job']:<20} {r['status']:<10} worker {r['worker']} "
+            f"({state}){part}"
         )
     if st.incidents:
         last = st.last_incident or {}

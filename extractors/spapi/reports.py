@@ -47,6 +47,11 @@ TRANSIENT = (
 )
 
 
+class EndpointUnreachable(RuntimeError):
+    """Connection refused or the host name does not resolve: a wrong endpoint or a service that
+    is down, not a blip. Retrying for minutes would only hide it, so it fails at once."""
+
+
 class ReportFailed(RuntimeError):
     """Amazon ended the report FATAL, or it never finished within the polling budget."""
 
@@ -74,6 +79,8 @@ class RetryPolicy:
                     raise
                 token_refreshed = True
                 clear_token_cache()
+            except httpx.ConnectError as exc:
+                raise EndpointUnreachable(f"{what}: cannot connect ({exc})") from exc
             except TRANSIENT as exc:
                 if attempt == self.attempts:
                     raise

@@ -12,6 +12,7 @@ from dagster_dbt import get_asset_key_for_model
 from expectations.checkpoint import validate
 from orchestration.assets.transform import reclaim_dbt_assets
 from orchestration.exports import EXPORT_COLUMNS
+from orchestration.lifecycle import build_lock, fault_point
 from orchestration.resources import ReclaimHomeResource
 
 FCT_CLAIMS = get_asset_key_for_model([reclaim_dbt_assets], "fct_claims")
@@ -28,8 +29,12 @@ FCT_CLAIMS = get_asset_key_for_model([reclaim_dbt_assets], "fct_claims")
 )
 def fct_claims_expectations(reclaim: ReclaimHomeResource) -> dg.AssetCheckResult:
     home = reclaim.home()
-    with duckdb.connect(str(home.warehouse), read_only=True) as con:
-        frame = con.execute(f"select {', '.join(EXPORT_COLUMNS)} from marts.fct_claims").fetchdf()
+    with build_lock(home, {"job": "fct_claims_expectations"}):  # re-entrant in a CLI build
+        fault_point("gate")
+        with duckdb.connect(str(home.warehouse), read_only=True) as con:
+            frame = con.execute(
+                f"select {', '.join(EXPORT_COLUMNS)} from marts.fct_claims"
+            ).fetchdf()
     # GX compares with floats; the money itself stays DECIMAL in the warehouse and the exports.
     for col in ("unit_value", "amount"):
         frame[col] = frame[col].astype("float64")

@@ -3,15 +3,18 @@ tests as asset checks. One build writes the warehouse at a time (pool "warehouse
 
 import os
 import shutil
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 
 import dagster as dg
+import duckdb
 from dagster_dbt import DbtCliResource, dbt_assets
 from pydantic import Field
 
 from orchestration.dbt import dbt_project, ensure_manifest
 from orchestration.home import ReclaimHome
+from orchestration.lifecycle import build_lock, fault_point, lock_conflict
 
 AS_OF_ENV = "RECLAIM_AS_OF"
 KEEP_DBT_TARGETS = 5
@@ -48,6 +51,38 @@ def _keep_parse(run_target: Path, targets: Path) -> None:
             os.replace(staged, targets / PARTIAL_PARSE)
     except OSError:
         staged.unlink(missing_ok=True)
+
+
+LEFTOVER_WRITER_WAIT_S = 300.0
+
+
+def _warehouse_free(warehouse: Path, log) -> None:
+    """Before dbt opens the warehouse: if another process holds it, fail with one line naming
+    that process, unless it is a dbt left running by a build killed a moment ago (it ends on
+    its own, once it finds its parent gone): then wait for it, bounded."""
+    if not warehouse.exists():
+        return
+    deadline = time.monotonic() + LEFTOVER_WRITER_WAIT_S
+    told = False
+    while True:
+        try:
+            duckdb.connect(str(warehouse)).close()
+            return
+        except duckdb.IOException as exc:
+            line = lock_conflict(str(exc))
+            if line is None:
+                raise
+            pid = int(line.rsplit("(PID ", 1)[1].split(")")[0])
+            try:
+                cmd = Path(f"/proc/{pid}/cmdline").read_bytes()
+            except OSError:
+                cmd = b""
+            if b"dbt" not in cmd or time.monotonic() > deadline:
+                raise dg.Failure(description=line, allow_retries=False) from None
+            if not told:
+                log.warning(f"waiting for a dbt left by an earlier build to exit: {line}")
+                told = True
+            time.sleep(0.5)
 
 
 class DbtBuildConfig(dg.Config):
@@ -91,8 +126,17 @@ def reclaim_dbt_assets(
     _prune(targets, keep=KEEP_DBT_TARGETS - 1)
     run_target = targets / context.run_id[:8]
     _reuse_parse(targets, run_target)
+    home = ReclaimHome.from_env()
     try:
-        yield from dbt.cli(args, context=context, target_path=run_target).stream()
+        # One build of a home at a time (re-entrant: a CLI build already holds it).
+        with build_lock(home, {"as_of": as_of, "job": context.run.job_name}):
+            _warehouse_free(home.warehouse, context.log)
+            for n, event in enumerate(
+                dbt.cli(args, context=context, target_path=run_target).stream()
+            ):
+                if n == 3:
+                    fault_point("dbt")
+                yield event
     finally:
         _keep_parse(run_target, targets)
         if previous is None:
