@@ -313,6 +313,10 @@ def test_v1_settlement_refunds_and_fees_reach_the_money_history(tmp_path, reclai
             "build",
             "--select",
             "+int_money_events",
+            # tests that also need models outside the selection (a seed's relationships to
+            # another seed) are left to the full build
+            "--indirect-selection",
+            "cautious",
             "--vars",
             '{"as_of": "2026-11-20"}',
             "--target-path",
