@@ -85,10 +85,13 @@ def test_ingest_build_export_gives_the_ready_claims(tmp_path, reclaim):
     reclaim(home, "claims", "export", "--seller", "A1HANDWRITTEN", "--out", str(again), "--all")
     assert _read(again) == _read(everything)
 
-    # Another seller's export never contains these rows.
+    # A seller this home does not know gets no export at all (not an empty file): one line
+    # naming the seller and the known ones.
     other = tmp_path / "other.csv"
     r = reclaim(home, "claims", "export", "--seller", "A2OTHER", "--out", str(other), "--all")
-    assert r.returncode == 0 and _read(other)[1] == []
+    assert r.returncode != 0 and not other.exists()
+    assert r.stderr.strip().count("\n") == 0 and "A2OTHER" in r.stderr
+    assert "A1HANDWRITTEN" in r.stderr
 
 
 def test_unknown_file_is_rejected_by_name_and_nothing_loaded(tmp_path, reclaim):
