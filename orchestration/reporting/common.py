@@ -60,15 +60,25 @@ def require_seller(con: duckdb.DuckDBPyConnection, state_dir: Path, seller_id: s
         ).fetchone()[0]
     except duckdb.CatalogException as exc:
         raise ReportError("the warehouse has no claims yet: run `reclaim build` first") from exc
-    if not known:
+    landed = _sellers_with_landed_data(Path(state_dir).parent / "landing")
+    if not known and seller_id not in landed:
         in_data = {
             r[0] for r in con.execute("select distinct seller_id from marts.fct_claims").fetchall()
         }
-        sellers = sorted(in_data | {s.seller_id for s in registry.load()})
+        sellers = sorted(in_data | landed | {s.seller_id for s in registry.load()})
         raise ReportError(
             f"unknown seller {seller_id!r} (known sellers: {', '.join(sellers) or 'none'})"
         )
     return None
+
+
+def _sellers_with_landed_data(landing: Path) -> set[str]:
+    """Sellers with anything landed (a seller whose files raise no claim is still known)."""
+    return {
+        d.name.split("=", 1)[1]
+        for d in landing.glob("*/*/seller_id=*")
+        if d.is_dir() and d.name.split("=", 1)[1]
+    }
 
 
 def require_table(con: duckdb.DuckDBPyConnection, table: str) -> None:

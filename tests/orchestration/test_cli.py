@@ -164,8 +164,22 @@ def test_build_on_an_empty_home_gives_an_empty_queue(tmp_path, reclaim):
     assert r.returncode == 0, r.stderr + r.stdout
     assert "(no claims)" in r.stdout
     out = tmp_path / "none.csv"
+    # A seller nobody registered and nothing was loaded for is a typo: one line, no file.
     r = reclaim(home, "claims", "export", "--seller", "A1NEW", "--out", str(out))
-    assert r.returncode == 0 and out.read_text().splitlines() == [",".join(EXPORT_COLUMNS)]
+    assert r.returncode == 2 and not out.exists(), r.stdout + r.stderr
+    assert r.stderr.strip() == "reclaim: error: unknown seller 'A1NEW' (known sellers: none)"
+    # A registered seller with nothing to claim gets the header: an empty queue, not an error.
+    (home / "state" / "sellers.json").write_text('{"sellers": [{"seller_id": "A1NEW"}]}')
+    r = reclaim(home, "claims", "export", "--seller", "A1NEW", "--out", str(out))
+    assert r.returncode == 0, r.stderr
+    assert out.read_text().splitlines() == [",".join(EXPORT_COLUMNS)]
+    # So does a seller whose loaded files raise no claim.
+    r = reclaim(home, "ingest", "--seller", "A1LOADED", str(HANDWRITTEN / "product_master.csv"))
+    assert r.returncode == 0, r.stderr
+    loaded = tmp_path / "loaded.csv"
+    r = reclaim(home, "claims", "export", "--seller", "A1LOADED", "--out", str(loaded))
+    assert r.returncode == 0, r.stderr
+    assert loaded.read_text().splitlines() == [",".join(EXPORT_COLUMNS)]
 
 
 @pytest.mark.parametrize("cmd", [["status"], ["build", "--as-of", "2026-11-20"]])
