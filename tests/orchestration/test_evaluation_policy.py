@@ -151,3 +151,31 @@ def test_status_reads_the_waiting_groups_from_the_claim_queue(tmp_path) -> None:
             },
         ]
     }
+
+
+def test_claims_show_says_what_a_waiting_claim_needs(tmp_path) -> None:
+    import duckdb
+
+    from orchestration.claim_lookup import _SHOWN, find_claims, format_record
+
+    values = {c: None for c in _SHOWN} | {
+        "claim_id": "CLM-0000000000000001",
+        "seller_id": "S1",
+        "claim_type": "return_damaged_unreimbursed",
+        "status": "needs_data",
+        "order_id": "O8",
+        "sku": "K1",
+        "quantity": 1,
+    }
+    with duckdb.connect(str(tmp_path / "w.duckdb")) as con:
+        con.execute("create schema marts")
+        cols = ", ".join(f"? as {c}" for c in values)
+        con.execute(
+            f"create table marts.fct_claims as select {cols}, ? as missing_data, "
+            "cast(null as varchar) as waiting_for_policy",
+            [*values.values(), "refund amount and date for order O8, SKU K1 (...)"],
+        )
+        [record] = find_claims(con, tmp_path / "state", "O8")
+    text = format_record(record)
+    assert "  waiting for data: refund amount and date for order O8, SKU K1 (...)" in text
+    assert "waiting for a policy row" not in text
