@@ -76,7 +76,18 @@ def find_claims(
     `term` (exact, case-insensitive), with their history and payments."""
     term = term.strip()
     where = " or ".join(f"upper({c}) = upper(?)" for c in SEARCHED)
-    sql = f"select {', '.join(_SHOWN)} from marts.fct_claims where ({where})"
+    claim_cols = {
+        r[0]
+        for r in con.execute(
+            "select column_name from information_schema.columns "
+            "where table_schema = 'marts' and table_name = 'fct_claims'"
+        ).fetchall()
+    }
+    # What a needs_data claim waits for (a serving copy built before these columns: none).
+    waits = ", ".join(
+        c if c in claim_cols else f"null as {c}" for c in ("missing_data", "waiting_for_policy")
+    )
+    sql = f"select {', '.join(_SHOWN)}, {waits} from marts.fct_claims where ({where})"
     params: list = [term] * len(SEARCHED)
     if seller_id:
         sql += " and seller_id = ?"
@@ -147,6 +158,12 @@ def format_record(r: ClaimRecord) -> str:
         f"{_money(f['amount'], f['currency']) or 'no value'} · eligible {f['eligible_from']} · "
         f"deadline {f['deadline']}",
     ]
+    for key, label in (
+        ("missing_data", "waiting for data"),
+        ("waiting_for_policy", "waiting for a policy row"),
+    ):
+        if f.get(key):
+            out.append(f"  {label}: {f[key]}")
     if f["case_id"]:
         out.append(
             f"  case {f['case_id']} filed {f['filed_date']} · recovered "

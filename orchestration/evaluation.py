@@ -3,9 +3,10 @@
 The truth comes from the simulator's own event log; detection comes from dbt. They meet only on
 what a claim is *about* (its natural key as the export shows it), never on shared code or ids.
 Counts: a detected claim is a true positive when the truth has a discrepancy of the same type with
-the same key. Claims waiting for a policy row (status needs_data) are counted apart
-("waiting"), and truth rows they match are left out of recall: the figures measure the rules
-where the policy calendar has rows. Dollars: a true positive contributes min(detected amount,
+the same key. Claims waiting for a policy row or for the seller's data (status needs_data: no
+window, fee card, refund, unit cost, ...) are counted apart ("waiting"), and truth rows they
+match are left out of recall: the figures measure the rules where the policy calendar and the
+data have what a claim needs. Dollars: a true positive contributes min(detected amount,
 true amount), so a claim for the wrong quantity or value is only partly right.
 """
 

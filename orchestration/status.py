@@ -1,5 +1,6 @@
 """`reclaim status`: what an operator asks first: did the last runs work, is every seller's data
-current, and which claims need attention (ready, expiring this week, awaiting an answer)."""
+current, and which claims need attention (ready, expiring this week, awaiting an answer, waiting
+for a policy row or for the seller's data, and which report or file would complete it)."""
 
 from __future__ import annotations
 
@@ -69,13 +70,16 @@ def collect_status(home: ReclaimHome, runs: int = 10) -> Status:
                        count(*) filter (where status = 'upcoming'),
                        count(*) filter (where status in ('filed', 'needs_info')),
                        min(currency),
-                       count(*) filter (where status = 'needs_data'),
+                       count(*) filter (
+                           where status = 'needs_data' and waiting_for_policy is not null
+                       ),
                        string_agg(distinct waiting_for_policy, '; ' order by waiting_for_policy)
                 from marts.fct_claims
                 group by seller_id
                 order by seller_id
                 """
             ).fetchall()
+            waiting = _waiting_for_data(con)
         st.claims = [
             {
                 "seller_id": r[0],
@@ -87,10 +91,41 @@ def collect_status(home: ReclaimHome, runs: int = 10) -> Status:
                 "currency": r[6],
                 "needs_policy": r[7],
                 "waiting_for_policy": r[8],
+                "waiting_for_data": waiting.get(r[0], []),
             }
             for r in rows
         ]
     return st
+
+
+def _waiting_for_data(con) -> dict[str, list[dict]]:
+    """Per seller, the needs_data claims waiting for the seller's own data, one group per
+    missing fact (fct_claims.waiting_for_data: 'refund amount and date: settlement report or
+    Finances transactions'), largest first, with one claim's full text as an example. A
+    serving copy built before the column existed gives none."""
+    columns = {c[0] for c in con.execute("select * from marts.fct_claims limit 0").description}
+    if "waiting_for_data" not in columns:
+        return {}
+    out: dict[str, list[dict]] = {}
+    for seller_id, group, count, example in con.execute(
+        """
+        select seller_id, waiting_for_data, count(*), min(missing_data)
+        from marts.fct_claims
+        where status = 'needs_data' and waiting_for_data is not null
+        group by seller_id, waiting_for_data
+        order by seller_id, count(*) desc, waiting_for_data
+        """
+    ).fetchall():
+        what, _, source = group.partition(": ")
+        out.setdefault(seller_id, []).append(
+            {
+                "missing": what,
+                "completed_by": source or None,
+                "claims": count,
+                "example": example,
+            }
+        )
+    return out
 
 
 def _sweep(home: ReclaimHome, st: Status) -> None:
@@ -195,4 +230,7 @@ def format_status(st: Status) -> str:
             lines.append(
                 f"    waiting for a policy row {c['needs_policy']}: {c['waiting_for_policy']}"
             )
+        for w in c.get("waiting_for_data") or []:
+            source = f" (load the {w['completed_by']})" if w.get("completed_by") else ""
+            lines.append(f"    waiting for data {w['claims']}: {w['missing']}{source}")
     return "\n".join(lines)

@@ -25,6 +25,7 @@ FCT_CLAIMS = get_asset_key_for_model([reclaim_dbt_assets], "fct_claims")
     pool="warehouse",
     description="Great Expectations suite expectations/suites/fct_claims.json on the claim "
     "queue (contract columns, unique claim ids, known types and statuses, positive quantities, "
+    "amount and currency on every ready claim, "
     "deadline after eligible_from, evidence and case text present). Blocks the exports.",
 )
 def fct_claims_expectations(reclaim: ReclaimHomeResource) -> dg.AssetCheckResult:

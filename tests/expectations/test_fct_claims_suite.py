@@ -72,6 +72,32 @@ def test_each_broken_rule_is_named_with_the_rows_it_affects(tmp_path):
     assert unknown.unexpected_count == 1 and unknown.examples == ["warehouse_stolen"]
 
 
+def test_a_ready_claim_without_amount_or_currency_is_stopped(tmp_path):
+    """Issue 18: nothing leaves the warehouse ready without an amount and a currency; a claim
+    waiting for data (needs_data) may lack its value, currency and window."""
+    waiting = _claim(
+        claim_id="CLM-0000000000000001",
+        status="needs_data",
+        unit_value=None,
+        amount=None,
+        currency=None,
+        event_date=None,
+        eligible_from=None,
+        deadline=None,
+    )
+    outcome = validate("fct_claims", pd.DataFrame([_claim(), waiting]))
+    assert outcome.success, [str(f) for f in outcome.failures]
+
+    blank = _claim(claim_id="CLM-0000000000000002", unit_value=None, amount=None, currency=None)
+    outcome = validate("fct_claims", pd.DataFrame([_claim(), blank]))
+    assert not outcome.success
+    failed = {(f.expectation, f.column, f.unexpected_count) for f in outcome.failures}
+    assert failed == {
+        ("expect_column_values_to_not_be_null", "amount", 1),
+        ("expect_column_values_to_not_be_null", "currency", 1),
+    }
+
+
 @pytest.mark.slow
 def test_a_failing_suite_blocks_serving_copy_and_exports(tmp_path, reclaim, monkeypatch):
     """Build once, corrupt the warehouse the way a bad rule would, and run the gate with the

@@ -10,6 +10,8 @@
     json_array_agg(expression, order_by): aggregate JSON values of a group into a JSON array,
         ordered by the `order_by` SQL (without the ORDER BY keywords).
     json_to_text(expression): the JSON value as text (varchar).
+    json_text_field(expression, key): the top-level string member `key` of a JSON text, as
+        text (NULL when absent or JSON null).
 #}
 
 {% macro _json_check_key(key) %}
@@ -108,4 +110,18 @@
 
 {% macro default__json_to_text(expression) -%}
     {{ dbt.cast(expression, dbt.type_string()) }}
+{%- endmacro %}
+
+
+{% macro json_text_field(expression, key) -%}
+    {%- do fba_reclaim._json_check_key(key) -%}
+    {{ return(adapter.dispatch('json_text_field', 'fba_reclaim')(expression, key)) }}
+{%- endmacro %}
+
+{% macro duckdb__json_text_field(expression, key) -%}
+    json_extract_string({{ expression }}, '$.{{ key }}')
+{%- endmacro %}
+
+{% macro postgres__json_text_field(expression, key) -%}
+    (cast({{ expression }} as json) ->> '{{ key }}')
 {%- endmacro %}

@@ -7,6 +7,16 @@
 -- (marketplace, currency, claim id, windows, status, amount, case text) is shared.
 
 {%- set candidate_columns = claim_candidate_columns() | join(',\n        ') %}
+{#- How a user finds the claim: its type and the ids it has. -#}
+{%- set claim_reference = dbt.concat([
+    'claim_type', "' claim'",
+    "case when order_id is null then '' else " ~ dbt.concat(["' order '", 'order_id']) ~ " end",
+    "case when shipment_id is null then '' else "
+        ~ dbt.concat(["' shipment '", 'shipment_id']) ~ " end",
+    "case when removal_order_id is null then '' else "
+        ~ dbt.concat(["' removal '", 'removal_order_id']) ~ " end",
+    "case when sku is null then '' else " ~ dbt.concat(["' SKU '", 'sku']) ~ " end",
+]) %}
 
 with
 
@@ -173,9 +183,10 @@ windowed as (
         window_matches.confidence as window_confidence,
         window_matches.source as window_source,
         -- What a claim waits for: its window row, or a policy row its rule needed (the
-        -- candidate's evidence names it under "missing_policy").
+        -- candidate's evidence names it under "missing_policy"). A claim without an anchor date
+        -- waits for data instead (missing_data below).
         case
-            when window_matches.claim_id is null
+            when window_matches.claim_id is null and located.event_date is not null
                 then {{ dbt.concat([
                     "'claim_windows row for '", 'located.claim_type', "' in '",
                     "coalesce(located.country, 'an unknown marketplace')",
@@ -190,10 +201,71 @@ windowed as (
             and window_matches.window_rank = 1
 ),
 
-valued as (
+-- What a claim waits for in the seller's own data (a refund, a unit cost, ...), in words a
+-- user reads (missing_data, per claim) and without ids or dates (waiting_for_data, what
+-- `reclaim status` groups by: the fact and the report or file that would complete it). A
+-- candidate names it in its evidence ("missing_data", "waiting_for_data"); otherwise it follows
+-- from a claim without anchor date, unit value or currency. A value that waits for a policy row
+-- (a fee card: "missing_policy") is waiting_for_policy, not missing data.
+checked as (
     select
         *,
         cast(round(quantity * unit_value, 2) as decimal(18, 2)) as amount,
+        case
+            when {{ json_text_field('evidence', 'missing_data') }} is not null
+                then {{ json_text_field('evidence', 'missing_data') }}
+            when event_date is null
+                then {{ dbt.concat([
+                    "'date of the '", 'claim_type', "' event for '", claim_reference
+                ]) }}
+            when evidence like '%"missing_policy":"%' then null
+            when unit_value is null and valuation_source = 'missing_unit_cost'
+                then {{ dbt.concat([
+                    "'unit cost of SKU '", "coalesce(sku, '?')",
+                    "' in the product master (sourcing or manufacturing cost per unit)'"
+                ]) }}
+            when unit_value is null and valuation_source = 'missing_order_value'
+                then {{ dbt.concat([
+                    "'refund amount for order '", "coalesce(order_id, '?')",
+                    "', SKU '", "coalesce(sku, '?')",
+                    "' (settlement report or Finances transactions covering '",
+                    dbt.cast('event_date', dbt.type_string()), "')'"
+                ]) }}
+            when unit_value is null or quantity is null
+                then {{ dbt.concat([
+                    "'unit value of '", claim_reference,
+                    "' (valuation: '", "coalesce(valuation_source, 'none')", "')'"
+                ]) }}
+            when currency is null
+                then {{ dbt.concat([
+                    "'currency of marketplace '", "coalesce(country, '(unknown country)')",
+                    "' for '", claim_reference, "' (marketplaces seed)'"
+                ]) }}
+        end as missing_data,
+        case
+            when {{ json_text_field('evidence', 'waiting_for_data') }} is not null
+                then {{ json_text_field('evidence', 'waiting_for_data') }}
+            when {{ json_text_field('evidence', 'missing_data') }} is not null
+                then {{ dbt.concat(["'data for '", 'claim_type']) }}
+            when event_date is null
+                then {{ dbt.concat(["'event date of '", 'claim_type', "' claims'"]) }}
+            when evidence like '%"missing_policy":"%' then null
+            when unit_value is null and valuation_source = 'missing_unit_cost'
+                then 'unit cost: product master'
+            when unit_value is null and valuation_source = 'missing_order_value'
+                then 'refund amount: settlement report or Finances transactions'
+            when unit_value is null or quantity is null
+                then {{ dbt.concat(["'unit value of '", 'claim_type', "' claims'"]) }}
+            when currency is null then 'currency: marketplaces seed'
+        end as waiting_for_data
+    from windowed
+),
+
+valued as (
+    select
+        *,
+        -- A claim waiting for a policy row or for its anchor date has no window. One whose
+        -- value or currency is unknown is never ready: it waits for data unless it has expired.
         case
             when
                 missing_window is not null
@@ -201,8 +273,13 @@ valued as (
                 or eligible_from is null
                 or deadline is null
                 then 'needs_data'
-            when as_of < eligible_from then 'upcoming'
             when as_of > deadline then 'expired'
+            when
+                missing_data is not null
+                or amount is null
+                or currency is null
+                then 'needs_data'
+            when as_of < eligible_from then 'upcoming'
             else 'ready'
         end as detection_status,
         case
@@ -224,7 +301,7 @@ valued as (
             when evidence like '%"missing_policy":"%'
                 then {{ dbt.concat(["'policy row for '", 'claim_type']) }}
         end as waiting_for_policy
-    from windowed
+    from checked
 ),
 
 outcomes as (
@@ -327,5 +404,7 @@ select
     cast(recovered_amount as decimal(18, 2)) as recovered_amount,
     cast(window_policy as {{ dbt.type_string() }}) as window_policy,
     cast(window_confidence as {{ dbt.type_string() }}) as window_confidence,
-    cast(waiting_for_policy as {{ dbt.type_string() }}) as waiting_for_policy
+    cast(waiting_for_policy as {{ dbt.type_string() }}) as waiting_for_policy,
+    cast(missing_data as {{ dbt.type_string() }}) as missing_data,
+    cast(waiting_for_data as {{ dbt.type_string() }}) as waiting_for_data
 from statused

@@ -3,9 +3,23 @@
 -- Amazon) that Amazon has not reimbursed for the order, per (seller, order, SKU)
 -- (int_order_returns_netted: reimbursements settle damaged returns first; a returned unit is
 -- never a refund_not_returned unit). The seed window (anchor = refund posted date, +60/+120 US,
--- +45/+105 EU/UK; a refund posted again beyond the units charged does not move it) is the grace
--- for Amazon's own reimbursement. Without a refund (e.g. a replacement order) the anchor is the
--- first damaged return date and the value the charged principal per unit.
+-- +45/+105 EU/UK/JP, policy-2026.md 2: "after refund"; a refund posted again beyond the units
+-- charged does not move it) is the grace for Amazon's own reimbursement. The value is the
+-- refunded principal per unit. Without a refund in the money history (settlement reports and
+-- Finances transactions) the claim can be neither dated nor valued at the refund: event_date is
+-- NULL and the evidence names what is missing ("missing_data"), so fct_claims gives it the status
+-- needs_data, never ready (the charged principal per unit stays as an indicative unit_value).
+
+{%- set missing_refund -%}
+    case
+        when last_counted_refund_date is null or refunded_principal <= 0
+            then {{ dbt.concat([
+                "'refund amount and date for order '", 'amazon_order_id', "', SKU '", 'sku',
+                "' (settlement report or Finances transactions covering '",
+                dbt.cast('first_damaged_return_date', dbt.type_string()), "' onwards)'"
+            ]) }}
+    end
+{%- endset %}
 
 with
 
@@ -25,7 +39,7 @@ select
     cast(null as {{ dbt.type_string() }}) as removal_order_id,
     cast(null as {{ dbt.type_string() }}) as reference_id,
     cast(null as {{ dbt.type_string() }}) as fulfillment_center_id,
-    coalesce(last_counted_refund_date, first_damaged_return_date) as event_date,
+    last_counted_refund_date as event_date,
     country,
     damaged_open_units as quantity,
     value_per_unit as unit_value,
@@ -51,6 +65,9 @@ select
         ['refunds', 'refund_rows', 'json'],
         ['returns', 'return_rows', 'json'],
         ['reimbursements', 'reimbursement_rows', 'json'],
+        ['missing_data', missing_refund],
+        ['waiting_for_data', "case when " ~ missing_refund ~ " is not null then "
+            ~ "'refund amount and date: settlement report or Finances transactions' end"],
     ])) }} as evidence,
     {{ dbt.concat([
         "'Damaged customer return claim: order '", 'amazon_order_id',
