@@ -13,6 +13,7 @@ Homes (one `reclaim build` each, as of 2026-11-20):
 from __future__ import annotations
 
 import csv
+import re
 from decimal import Decimal
 
 import pytest
@@ -280,3 +281,16 @@ def test_us_scenario_from_settlements_and_finances_counts_each_refund_once(
     _check(rows, US_EXPECTED, "A1HWUS", "ATVPDKIKX0DER", 2)
     finances = _export(markets_home, tmp_path, "A1HWUS", "--all")
     assert _by_id(rows) == _by_id(finances)
+
+
+@pytest.mark.slow
+@pytest.mark.xfail(
+    strict=True,
+    reason="JPY has no minor unit in Amazon's data, but the case text writes yen with two "
+    "decimals ('JPY 4500.00'): the money formatting of the claim sentence ignores the currency",
+)
+def test_jp_case_text_writes_whole_yen(markets_home, tmp_path):
+    rows = _export(markets_home, tmp_path, "A1HWJP", "--all")
+    assert rows
+    for x in rows:
+        assert not re.search(r"JPY -?[\d,]+\.\d", x["case_text"]), x["case_text"]
