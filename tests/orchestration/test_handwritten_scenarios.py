@@ -16,6 +16,7 @@ import csv
 import re
 from decimal import Decimal
 
+import duckdb
 import pytest
 
 from orchestration.exports import EXPORT_COLUMNS
@@ -281,6 +282,27 @@ def test_us_scenario_from_settlements_and_finances_counts_each_refund_once(
     _check(rows, US_EXPECTED, "A1HWUS", "ATVPDKIKX0DER", 2)
     finances = _export(markets_home, tmp_path, "A1HWUS", "--all")
     assert _by_id(rows) == _by_id(finances)
+    # The money history holds each of the 6 order items (principal, commission) and 5 refunds
+    # once, from the settlement reports (they outrank Finances).
+    assert _money_lines(us_both_home) == {
+        ("settlement_v2", "Order", "Principal"): 6,
+        ("settlement_v2", "Order", "Commission"): 6,
+        ("settlement_v2", "Refund", "Principal"): 5,
+    }
+    assert _money_lines(markets_home) == {
+        ("finances_2024_06_19", "Order", "Principal"): 6,
+        ("finances_2024_06_19", "Order", "Commission"): 6,
+        ("finances_2024_06_19", "Refund", "Principal"): 5,
+    }
+
+
+def _money_lines(home) -> dict[tuple, int]:
+    with duckdb.connect(str(home / "serving" / "reclaim.duckdb"), read_only=True) as con:
+        rows = con.execute(
+            "select money_source, transaction_type, amount_description, count(*) "
+            "from intermediate.int_money_events where seller_id = 'A1HWUS' group by all"
+        ).fetchall()
+    return {tuple(r[:3]): r[3] for r in rows}
 
 
 @pytest.mark.slow
