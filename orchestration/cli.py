@@ -415,26 +415,43 @@ def _print_claims_summary(home: ReclaimHome, as_of: str) -> None:
     with duckdb.connect(str(home.serving), read_only=True) as con:
         rows = con.execute(
             """
-            select claim_type,
+            select claim_type, currency,
                    count(*) filter (where status = 'ready'),
                    coalesce(sum(amount) filter (where status = 'ready'), 0),
                    count(*) filter (where status = 'upcoming'),
-                   count(*) filter (where status = 'expired'),
-                   count(distinct seller_id), min(currency), max(currency)
-            from marts.fct_claims group by claim_type order by claim_type
+                   count(*) filter (where status = 'expired')
+            from marts.fct_claims group by claim_type, currency order by claim_type, currency
             """
         ).fetchall()
+    # Money of different currencies is never added: a claim type whose ready claims are in
+    # several currencies shows each on its own line, and the total is one figure per currency.
+    by_type: dict[str, list] = {}
+    for ct, cur, ready, value, upcoming, expired in rows:
+        by_type.setdefault(ct, []).append((cur, ready, value, upcoming, expired))
     print(f"Claims as of {as_of}:")
-    print(f"  {'claim type':<28} {'ready':>6} {'ready value':>13} {'upcoming':>9} {'expired':>8}")
-    total, currencies = 0, set()
-    for ct, ready, value, upcoming, expired, _, cmin, cmax in rows:
-        print(f"  {ct:<28} {ready:>6} {value:>13,.2f} {upcoming:>9} {expired:>8}")
-        total += value
-        currencies |= {cmin, cmax}
+    print(f"  {'claim type':<28} {'ready':>6} {'ready value':>17} {'upcoming':>9} {'expired':>8}")
+    totals: dict[str, float] = {}
+    for ct, parts in by_type.items():
+        valued = [p for p in parts if p[0] and p[1]] or [p for p in parts if p[0]][:1]
+        ready = sum(p[1] for p in parts)
+        upcoming = sum(p[3] for p in parts)
+        expired = sum(p[4] for p in parts)
+        cells = [f"{_money(p[2], p[0])} {p[0]}" for p in valued] or [""]
+        print(f"  {ct:<28} {ready:>6} {cells[0]:>17} {upcoming:>9} {expired:>8}")
+        for cell in cells[1:]:
+            print(f"  {'':<28} {'':>6} {cell:>17}")
+        for cur, n, value, _, _ in parts:
+            if cur and n:
+                totals[cur] = totals.get(cur, 0) + value
     if not rows:
         print("  (no claims)")
-    cur = "/".join(sorted(c for c in currencies if c)) or ""
-    print(f"  Total ready value: {total:,.2f} {cur}".rstrip())
+    total = "; ".join(f"{_money(v, c)} {c}" for c, v in sorted(totals.items())) or "0.00"
+    print(f"  Total ready value: {total}")
+
+
+def _money(value, currency: str | None) -> str:
+    """An amount in its currency's minor unit (yen without decimals), with thousands commas."""
+    return f"{value:,.0f}" if currency == "JPY" else f"{value:,.2f}"
 
 
 # -- parser ----------------------------------------------------------------------------------

@@ -306,13 +306,10 @@ def _money_lines(home) -> dict[tuple, int]:
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(
-    strict=True,
-    reason="JPY has no minor unit in Amazon's data, but the case text writes yen with two "
-    "decimals ('JPY 4500.00'): the money formatting of the claim sentence ignores the currency",
-)
 def test_jp_case_text_writes_whole_yen(markets_home, tmp_path):
     rows = _export(markets_home, tmp_path, "A1HWJP", "--all")
     assert rows
     for x in rows:
         assert not re.search(r"JPY -?[\d,]+\.\d", x["case_text"]), x["case_text"]
+    # Yen in whole units (the damaged unit of 9001002 is worth JPY 4500).
+    assert any(re.search(r"JPY 4500\b", x["case_text"]) for x in rows)

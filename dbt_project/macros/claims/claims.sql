@@ -8,8 +8,10 @@
         on nothing else (not quantities, not as_of).
     claim_candidate_columns(): the column list every int_<claim_type>_candidates model returns,
         in union order (see models/marts/_marts__models.yml).
-    money_text(expression): a decimal as text with 2 decimals ('12.50').
-    unit_value_text(expression): 2 decimals, or 4 when the value has sub-cent precision.
+    money_text(expression, currency): a decimal as text in the currency's minor unit: 2 decimals
+        ('12.50'), none for a currency without one (yen: '4500'). Without a currency, 2 decimals.
+    unit_value_text(expression, currency): as money_text, or 4 decimals when the value has
+        precision below the minor unit.
     claim_request_sentence(claim_type, quantity, unit_value, amount, currency): the closing
         request of the case text; without a value it asks to reimburse the units only. An
         underpaid reimbursement asks for a re-evaluation and the difference instead; an
@@ -47,13 +49,33 @@
 {%- endmacro %}
 
 
-{% macro money_text(expression) -%}
-    {{ dbt.cast("cast(round(" ~ expression ~ ", 2) as decimal(18, 2))", dbt.type_string()) }}
+{% macro zero_decimal_currencies() -%}
+    {#- Currencies of Amazon's marketplaces that have no minor unit (ISO 4217 exponent 0). -#}
+    {{ return(['JPY']) }}
 {%- endmacro %}
 
 
-{% macro unit_value_text(expression) -%}
+{% macro money_text(expression, currency=none) -%}
+    {%- set cents = dbt.cast("cast(round(" ~ expression ~ ", 2) as decimal(18, 2))", dbt.type_string()) -%}
+    {%- if currency is none -%}
+        {{ cents }}
+    {%- else -%}
+        case
+            when {{ currency }} in ('{{ fba_reclaim.zero_decimal_currencies() | join("', '") }}')
+                then {{ dbt.cast("cast(round(" ~ expression ~ ", 0) as decimal(18, 0))", dbt.type_string()) }}
+            else {{ cents }}
+        end
+    {%- endif -%}
+{%- endmacro %}
+
+
+{% macro unit_value_text(expression, currency=none) -%}
     case
+        {% if currency is not none -%}
+        when {{ currency }} in ('{{ fba_reclaim.zero_decimal_currencies() | join("', '") }}')
+            and {{ expression }} = round({{ expression }}, 0)
+            then {{ fba_reclaim.money_text(expression, currency) }}
+        {% endif -%}
         when {{ expression }} = round({{ expression }}, 2) then {{ fba_reclaim.money_text(expression) }}
         else {{ dbt.cast("cast(" ~ expression ~ " as decimal(18, 4))", dbt.type_string()) }}
     end
@@ -66,8 +88,8 @@
             then {{ dbt.concat([
                 "' Please re-evaluate this reimbursement at the manufacturing cost and pay the'",
                 "' difference for '", dbt.cast(quantity, dbt.type_string()),
-                "' unit(s) at '", currency, "' '", fba_reclaim.unit_value_text(unit_value),
-                "' each ('", currency, "' '", fba_reclaim.money_text(amount), "').'"
+                "' unit(s) at '", currency, "' '", fba_reclaim.unit_value_text(unit_value, currency),
+                "' each ('", currency, "' '", fba_reclaim.money_text(amount, currency), "').'"
             ]) }}
         when {{ claim_type }} = 'fulfillment_fee_overcharge' and {{ unit_value }} is null
             then ' Please re-measure the item.'
@@ -80,31 +102,31 @@
         when {{ claim_type }} = 'reversal_unjustified'
             then {{ dbt.concat([
                 "' Please reinstate the reimbursement for '", dbt.cast(quantity, dbt.type_string()),
-                "' unit(s) at '", currency, "' '", fba_reclaim.unit_value_text(unit_value),
-                "' each ('", currency, "' '", fba_reclaim.money_text(amount), "').'"
+                "' unit(s) at '", currency, "' '", fba_reclaim.unit_value_text(unit_value, currency),
+                "' each ('", currency, "' '", fba_reclaim.money_text(amount, currency), "').'"
             ]) }}
         when {{ claim_type }} = 'fulfillment_fee_overcharge'
             then {{ dbt.concat([
                 "' Please re-measure the item and refund the fulfillment fee overcharge on '",
                 dbt.cast(quantity, dbt.type_string()),
-                "' unit(s) at '", currency, "' '", fba_reclaim.unit_value_text(unit_value),
-                "' each ('", currency, "' '", fba_reclaim.money_text(amount), "').'"
+                "' unit(s) at '", currency, "' '", fba_reclaim.unit_value_text(unit_value, currency),
+                "' each ('", currency, "' '", fba_reclaim.money_text(amount, currency), "').'"
             ]) }}
         when {{ claim_type }} = 'storage_fee_overcharge'
             then {{ dbt.concat([
                 "' Please re-measure the item and refund the storage fee overcharge of '",
-                currency, "' '", fba_reclaim.money_text(amount), "'.'"
+                currency, "' '", fba_reclaim.money_text(amount, currency), "'.'"
             ]) }}
         when {{ claim_type }} = 'refund_exceeds_charge'
             then {{ dbt.concat([
                 "' Please reimburse the refunded amount above the charge ('",
-                currency, "' '", fba_reclaim.money_text(amount), "').'"
+                currency, "' '", fba_reclaim.money_text(amount, currency), "').'"
             ]) }}
         else {{ dbt.concat([
             "' Please investigate and reimburse '",
             dbt.cast(quantity, dbt.type_string()),
-            "' unit(s) at '", currency, "' '", fba_reclaim.unit_value_text(unit_value),
-            "' each ('", currency, "' '", fba_reclaim.money_text(amount), "').'"
+            "' unit(s) at '", currency, "' '", fba_reclaim.unit_value_text(unit_value, currency),
+            "' each ('", currency, "' '", fba_reclaim.money_text(amount, currency), "').'"
         ]) }}
     end
 {%- endmacro %}

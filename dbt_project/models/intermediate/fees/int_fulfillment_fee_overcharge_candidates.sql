@@ -571,12 +571,12 @@ select
         dbt.cast('unit_weight_lb', dbt.type_string()), "' lb ('", 'size_tier', "').'",
         "case when missing_policy is not null then '' else " ~ dbt.concat([
             "' The fee at the item''s own measurement is '", 'currency', "' '",
-            money_text('seller_fee_min'),
+            money_text('seller_fee_min', 'currency'),
             "case when seller_fee_max = seller_fee_min then '' else "
-                ~ dbt.concat(["' to '", money_text('seller_fee_max')]) ~ " end",
-            "' per unit against '", 'currency', "' '", money_text('amazon_fee_min'),
+                ~ dbt.concat(["' to '", money_text('seller_fee_max', 'currency')]) ~ " end",
+            "' per unit against '", 'currency', "' '", money_text('amazon_fee_min', 'currency'),
             "case when amazon_fee_max = amazon_fee_min then '' else "
-                ~ dbt.concat(["' to '", money_text('amazon_fee_max')]) ~ " end",
+                ~ dbt.concat(["' to '", money_text('amazon_fee_max', 'currency')]) ~ " end",
             "' charged'",
             "case when card_confidence = 'confirmed' then '' else "
                 ~ "' (by our reading of the fee table in force, to be checked against Amazon''s)' end",

@@ -208,10 +208,10 @@ select
     {{ dbt.concat([
         "'Reimbursement re-evaluation: reimbursement ID '", 'reimbursement_id',
         "' (reason '", 'reason', "', approved '", dbt.cast('approval_date', dbt.type_string()),
-        "') paid '", 'currency', "' '", money_text('paid_per_unit'),
+        "') paid '", 'currency', "' '", money_text('paid_per_unit', 'currency'),
         "' per unit for '", dbt.cast('claim_units', dbt.type_string()),
         "' unit(s) of FNSKU '", 'fnsku', "' (SKU '", "coalesce(claim_sku, 'unknown')",
-        "'), below the manufacturing cost of '", 'currency', "' '", money_text('unit_cost'),
+        "'), below the manufacturing cost of '", 'currency', "' '", money_text('unit_cost', 'currency'),
         "' per unit that applies to reimbursements approved since '",
         dbt.cast('basis_since', dbt.type_string()),
         "case when basis_confidence = 'confirmed' then '.' else "

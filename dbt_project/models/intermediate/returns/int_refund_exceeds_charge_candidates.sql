@@ -150,8 +150,8 @@ select
         "'Refund above the sale: order '", 'amazon_order_id', "', SKU '", 'sku',
         "' — '", dbt.cast('refund_events', dbt.type_string()),
         "' refund(s), the latest on '", dbt.cast('last_refund_date', dbt.type_string()),
-        "', returned '", 'currency', "' '", money_text('refunded_principal'),
+        "', returned '", 'currency', "' '", money_text('refunded_principal', 'currency'),
         "' of principal to the customer although only '", 'currency', "' '",
-        money_text('charged_principal'), "' was charged for the item.'"
+        money_text('charged_principal', 'currency'), "' was charged for the item.'"
     ]) }} as case_summary
 from excess

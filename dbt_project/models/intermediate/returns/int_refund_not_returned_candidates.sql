@@ -60,7 +60,7 @@ select
         "' — the customer was refunded for '",
         dbt.cast('counted_refunded_units', dbt.type_string()),
         "' unit(s) on '", dbt.cast('last_counted_refund_date', dbt.type_string()),
-        "' ('", 'currency', "' '", money_text('counted_refunded_principal'), "' principal); '",
+        "' ('", 'currency', "' '", money_text('counted_refunded_principal', 'currency'), "' principal); '",
         dbt.cast('returned_units', dbt.type_string()), "' unit(s) were returned and '",
         dbt.cast('net_reimbursed_units', dbt.type_string()),
         "' reimbursed, so '", dbt.cast('not_returned_open_units', dbt.type_string()),
