@@ -3,8 +3,10 @@ and FBA Inbound v0 shipments.
 
 The pages an extraction received (or a user saved and passes to `reclaim ingest`) are kept as the
 original document; this module flattens them into the canonical columns of FINANCE_TRANSACTIONS,
-FINANCIAL_EVENTS or INBOUND_SHIPMENT_ITEMS and hands them to the same parser as the flat-file
-reports, so typing, validation, quarantine and landing are the ones every other source goes through.
+FINANCIAL_EVENTS or INBOUND_SHIPMENT_ITEMS (shipment rows and item rows, joined in dbt, so a
+getShipments file and getShipmentItemsByShipmentId files may be ingested apart) and hands them
+to the same parser as the flat-file reports, so typing, validation, quarantine and landing are
+the ones every other source goes through.
 
 Shapes: ../shared/reference/sp-api-client.md §4 (Finances v0) and §5 (FBA Inbound v0), and the
 model sp-api-models/finances_2024-06-19.json (listTransactions). JSON numbers are read as Decimal
@@ -298,26 +300,36 @@ def _service_fee_rows(list_name: str, ev: dict) -> list[dict]:
 def flatten_inbound(
     shipment_pages: list[dict], item_pages: list[dict]
 ) -> tuple[list[dict], list[str]]:
-    """One row per shipment item, with its shipment's status and destination. Items may come in
-    the same pages as the shipments or in separate item pages."""
+    """A 'shipment' row per ShipmentData entry and an 'item' row per ItemData entry, whether
+    they come in the same document (the extractor saves both) or not (a seller saves one API
+    call per file). An item row carries its shipment's status and destination when the same
+    document lists the shipment; otherwise they stay empty and dbt joins the item to its shipment
+    from whichever file lists it (int_inbound_shipment_items), loaded before or later."""
     shipments: dict[str, dict] = {}
     items: list[dict] = []
     for page in [*shipment_pages, *item_pages]:
         for sh in page.get("ShipmentData") or []:
             if isinstance(sh, dict) and sh.get("ShipmentId"):
-                shipments[sh["ShipmentId"]] = sh
+                shipments[sh["ShipmentId"]] = sh  # a later page of the same call wins
         items += [i for i in page.get("ItemData") or [] if isinstance(i, dict)]
-    rows = []
+
+    def shipment_columns(sh: dict) -> dict:
+        return {
+            "shipment_name": sh.get("ShipmentName"),
+            "shipment_status": sh.get("ShipmentStatus"),
+            "destination_fulfillment_center_id": sh.get("DestinationFulfillmentCenterId"),
+        }
+
+    rows = [
+        {"record_type": "shipment", "shipment_id": sid, **shipment_columns(sh)}
+        for sid, sh in shipments.items()
+    ]
     for item in items:
-        sh = shipments.get(item.get("ShipmentId") or "", {})
         rows.append(
             {
+                "record_type": "item",
                 "shipment_id": item.get("ShipmentId"),
-                "shipment_name": sh.get("ShipmentName"),
-                # Missing when the item's shipment was not in the getShipments pages: the row
-                # is then quarantined (required value) rather than landed without a status.
-                "shipment_status": sh.get("ShipmentStatus"),
-                "destination_fulfillment_center_id": sh.get("DestinationFulfillmentCenterId"),
+                **shipment_columns(shipments.get(item.get("ShipmentId") or "", {})),
                 "seller_sku": item.get("SellerSKU"),
                 "fnsku": item.get("FulfillmentNetworkSKU"),
                 "quantity_shipped": item.get("QuantityShipped"),
@@ -326,18 +338,19 @@ def flatten_inbound(
                 "release_date": item.get("ReleaseDate"),
             }
         )
-    orphans = sorted({str(i.get("ShipmentId")) for i in items} - set(shipments))
+    waiting = sorted({str(i.get("ShipmentId")) for i in items} - set(shipments))
     with_items = {i.get("ShipmentId") for i in items}
     empty = sorted(s for s in shipments if s not in with_items)
     warnings = []
-    if empty:
+    if empty and items:
         warnings.append(
             f"{len(empty)} shipment(s) without items in the document: {', '.join(empty[:10])}"
         )
-    if orphans:
+    if waiting:
         warnings.append(
-            f"items of {len(orphans)} shipment(s) not in the getShipments pages (no status; "
-            f"quarantined): {', '.join(orphans[:10])}"
+            f"items of {len(waiting)} shipment(s) whose shipment is not in this document: "
+            f"{', '.join(waiting[:10])}; they are kept and join their shipment's status when "
+            "its getShipments file is loaded (before or after this one)"
         )
     return rows, warnings
 

@@ -779,27 +779,33 @@ FINANCE_TRANSACTIONS = DocumentSpec(
     natural_key=("transaction_id", "line_no"),
 )
 
-# FBA Inbound v0 getShipments + getShipmentItemsByShipmentId (sp-api-client.md §5): one row per
-# shipment item with its shipment's status and destination.
+# FBA Inbound v0 getShipments + getShipmentItemsByShipmentId (sp-api-client.md §5): rows of two
+# kinds, whatever file they come in (a seller saves one API call per file: the shipment list in
+# one, each shipment's items in another). record_type 'shipment': one row per ShipmentData entry
+# (status, name, destination; item columns empty). record_type 'item': one row per ItemData
+# entry, with its shipment's columns when the same document lists the shipment, empty otherwise.
+# dbt joins items to the latest known status of their shipment across all files
+# (int_inbound_shipment_items), so items whose shipment list is not loaded yet wait for it.
 INBOUND_SHIPMENT_ITEMS = DocumentSpec(
     source="inbound_shipment_items",
     title="FBA Inbound v0 shipments and items (getShipments, getShipmentItemsByShipmentId)",
     max_window_days=90,
     columns=(
+        Column("record_type", "record_type"),
         Column("shipment_id", "shipment_id"),
         Column("shipment_name", "shipment_name", required=False),
-        Column("shipment_status", "shipment_status"),
+        Column("shipment_status", "shipment_status", nullable=True),
         Column(
             "destination_fulfillment_center_id", "destination_fulfillment_center_id", required=False
         ),
-        Column("seller_sku", "seller_sku"),
+        Column("seller_sku", "seller_sku", nullable=True),
         Column("fnsku", "fnsku", required=False),
-        Column("quantity_shipped", "quantity_shipped", INT),
-        Column("quantity_received", "quantity_received", INT),
+        Column("quantity_shipped", "quantity_shipped", INT, nullable=True),
+        Column("quantity_received", "quantity_received", INT, nullable=True),
         Column("quantity_in_case", "quantity_in_case", INT, required=False),
         Column("release_date", "release_date", required=False),
     ),
-    natural_key=("shipment_id", "seller_sku"),
+    natural_key=("record_type", "shipment_id", "seller_sku"),
 )
 
 SPECS: tuple[DocumentSpec, ...] = (

@@ -633,11 +633,35 @@ INBOUND_STATUSES = (
 
 
 class InboundShipmentItems(pa.DataFrameModel):
+    """A shipment row (getShipments: its status is required) or an item row
+    (getShipmentItemsByShipmentId: SKU and quantities required; its shipment's columns only when
+    the same document lists the shipment)."""
+
+    record_type: Series[str] = pa.Field(isin=("shipment", "item"))
     shipment_id: Series[str] = pa.Field(str_length={"min_value": 1})
-    shipment_status: Series[str] = pa.Field(isin=INBOUND_STATUSES)
-    seller_sku: Series[str] = pa.Field(str_length={"min_value": 1})
-    quantity_shipped: Series[pd.Int64Dtype] = pa.Field(ge=0)
-    quantity_received: Series[pd.Int64Dtype] = pa.Field(ge=0)
+    shipment_status: Series[str] = pa.Field(nullable=True, isin=INBOUND_STATUSES)
+    seller_sku: Series[str] = pa.Field(nullable=True, str_length={"min_value": 1})
+    quantity_shipped: Series[pd.Int64Dtype] = pa.Field(nullable=True, ge=0)
+    quantity_received: Series[pd.Int64Dtype] = pa.Field(nullable=True, ge=0)
+
+    # "field: text": validate() reports the failure on that field.
+    @pa.dataframe_check(
+        name="shipment_status: a getShipments shipment without ShipmentStatus", ignore_na=False
+    )
+    def _shipment_status(cls, df: pd.DataFrame) -> pd.Series:
+        return (df["record_type"] != "shipment") | df["shipment_status"].notna()
+
+    @pa.dataframe_check(name="seller_sku: a shipment item without SellerSKU", ignore_na=False)
+    def _item_sku(cls, df: pd.DataFrame) -> pd.Series:
+        return (df["record_type"] != "item") | df["seller_sku"].notna()
+
+    @pa.dataframe_check(
+        name="quantity_shipped: a shipment item without QuantityShipped or QuantityReceived",
+        ignore_na=False,
+    )
+    def _item_quantities(cls, df: pd.DataFrame) -> pd.Series:
+        item = df["record_type"] == "item"
+        return ~item | (df["quantity_shipped"].notna() & df["quantity_received"].notna())
 
     class Config:
         strict = "filter"

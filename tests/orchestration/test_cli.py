@@ -197,3 +197,53 @@ def test_invalid_recovery_setting_is_one_line(tmp_path, reclaim, cmd):
     assert len(lines) == 1, r.stderr
     for needle in ("A1LIFE", "fee_percentage", "'abc'", "expected a number between 0 and 100"):
         assert needle in lines[0]
+
+
+@pytest.mark.slow
+def test_inbound_api_files_saved_apart_join_into_a_shortage_claim(tmp_path, reclaim):
+    """Issue 18: a seller saves one FBA Inbound v0 call per file (each shipment's
+    getShipmentItemsByShipmentId, then getShipments) and ingests them apart, items first. The
+    items wait for their shipment's status (nothing quarantined, no claim yet); once the
+    shipment list is loaded, the next build joins them and claims the CLOSED shipment's
+    shortage (the RECEIVING one is not claimed)."""
+    split = FIXTURES / "api" / "inbound_split"
+    home = tmp_path / "home"
+    seller = "A1SPLIT"
+    r = reclaim(home, "ingest", "--seller", seller,
+                str(split / "ledger.tsv"), str(split / "product_master.csv"))  # fmt: skip
+    assert r.returncode == 0, r.stderr
+    for shipment, items in (("FBA17SPLIT01", 2), ("FBA17SPLIT02", 1)):
+        r = reclaim(home, "ingest", "--seller", seller, str(split / f"items-{shipment}.json"))
+        assert r.returncode == 0, r.stderr
+        said = r.stdout + r.stderr  # the row counts on stdout, the warning on stderr
+        assert f"inbound_shipment_items: {items} row(s) loaded" in r.stdout
+        assert "quarantined" not in said
+        assert f"whose shipment is not in this document: {shipment}; they are kept" in said
+
+    r = reclaim(home, "build", "--as-of", "2026-11-20")
+    assert r.returncode == 0, r.stderr + r.stdout
+    out = tmp_path / "before.csv"
+    r = reclaim(home, "claims", "export", "--seller", seller, "--out", str(out), "--all")
+    assert r.returncode == 0, r.stderr
+    _, rows = _read(out)
+    assert not [x for x in rows if x["claim_type"] == "inbound_shortage"]
+
+    r = reclaim(home, "ingest", "--seller", seller, str(split / "getShipments.json"))
+    assert r.returncode == 0, r.stderr
+    assert "inbound_shipment_items: 2 row(s) loaded" in r.stdout
+    assert "quarantined" not in r.stdout + r.stderr
+
+    r = reclaim(home, "build", "--as-of", "2026-11-20")
+    assert r.returncode == 0, r.stderr + r.stdout
+    out = tmp_path / "claims.csv"
+    r = reclaim(home, "claims", "export", "--seller", seller, "--out", str(out), "--all")
+    assert r.returncode == 0, r.stderr
+    _, rows = _read(out)
+    inbound = [x for x in rows if x["claim_type"] == "inbound_shortage"]
+    assert [
+        (x["shipment_id"], x["sku"], x["fnsku"], x["status"], x["quantity"], x["amount"])
+        for x in inbound
+    ] == [("FBA17SPLIT01", "SPLIT-A", "X00SPLITA1", "ready", "4", "30.00")]
+    [claim] = inbound
+    assert "FBA17SPLIT01" in claim["case_text"] and "ONT8" in claim["case_text"]
+    assert '"shipment_status": "CLOSED"' in claim["evidence"].replace('":"', '": "')

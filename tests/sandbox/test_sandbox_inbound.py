@@ -207,7 +207,14 @@ def test_extraction_lands_every_item_despite_faults(sandbox, emulator, tmp_path)
     )
     assert sum(o.result.rows_quarantined for o in outcomes) == 0
     files = sorted((tmp_path / "landing" / "parquet" / "inbound_shipment_items").rglob("*.parquet"))
-    landed = [row for f in files for row in pq.read_table(f).to_pylist()]
+    rows = [row for f in files for row in pq.read_table(f).to_pylist()]
+    landed = [row for row in rows if row["record_type"] == "item"]
+    # every item lands with its shipment's status (the document holds both), and each shipment
+    # once as a shipment row
+    assert all(row["shipment_status"] for row in landed)
+    assert {r["shipment_id"] for r in rows if r["record_type"] == "shipment"} == {
+        row["shipment_id"] for row in landed
+    }
     items = {
         (i["ShipmentId"], i["SellerSKU"]): i
         for s in _file(sandbox)["shipments"]
@@ -269,7 +276,10 @@ def test_extraction_pages_large_shipments_through_get_shipment_items(
     assert small_pages.calls("GET", "/fba/inbound/v0/shipmentItems") == extra_pages
     files = sorted((tmp_path / "landing" / "parquet" / "inbound_shipment_items").rglob("*.parquet"))
     landed = [
-        (r["shipment_id"], r["seller_sku"]) for f in files for r in pq.read_table(f).to_pylist()
+        (r["shipment_id"], r["seller_sku"])
+        for f in files
+        for r in pq.read_table(f).to_pylist()
+        if r["record_type"] == "item"
     ]
     assert sorted(landed) == sorted(
         (i["ShipmentId"], i["SellerSKU"]) for s in shipments for i in s["items"]

@@ -24,7 +24,7 @@
 with
 
 shipment_items as (
-    select * from {{ ref('stg_amazon__inbound_shipment_items') }}
+    select * from {{ ref('int_inbound_shipment_items') }}
 ),
 
 ledger as (

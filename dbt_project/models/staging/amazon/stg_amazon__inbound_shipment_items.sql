@@ -1,6 +1,9 @@
--- FBA inbound shipment items (FBA Inbound v0) with their shipment's status and destination;
--- latest snapshot of each (shipment_id, sku): received quantities grow while a shipment is
--- RECEIVING, and its status moves on to CLOSED.
+-- FBA inbound shipment items (FBA Inbound v0 getShipmentItemsByShipmentId), latest snapshot of
+-- each (seller_id, shipment_id, sku): received quantities grow while a shipment is RECEIVING.
+-- Items only: their shipment's status, name and destination come from
+-- stg_amazon__inbound_shipments (whatever file listed the shipment) and are joined in
+-- int_inbound_shipment_items. Rows landed before the record_type column (no record_type) were
+-- items with their shipment's columns: they are items here too.
 
 with
 
@@ -12,11 +15,6 @@ renamed as (
     select
         cast(seller_id as {{ dbt.type_string() }}) as seller_id,
         cast(shipment_id as {{ dbt.type_string() }}) as shipment_id,
-        cast(shipment_name as {{ dbt.type_string() }}) as shipment_name,
-        upper(trim(shipment_status)) as shipment_status,
-        cast(
-            destination_fulfillment_center_id as {{ dbt.type_string() }}
-        ) as fulfillment_center_id,
         cast(seller_sku as {{ dbt.type_string() }}) as sku,
         cast(fnsku as {{ dbt.type_string() }}) as fnsku,
         cast(quantity_shipped as {{ dbt.type_bigint() }}) as quantity_shipped,
@@ -27,6 +25,7 @@ renamed as (
         cast(_row_number as {{ dbt.type_bigint() }}) as _row_number,
         cast(_snapshot_at as {{ dbt.type_timestamp() }}) as _snapshot_at
     from source
+    where coalesce(record_type, 'item') = 'item'
 ),
 
 latest as (
@@ -36,9 +35,6 @@ latest as (
 select
     seller_id,
     shipment_id,
-    shipment_name,
-    shipment_status,
-    fulfillment_center_id,
     sku,
     fnsku,
     quantity_shipped,
