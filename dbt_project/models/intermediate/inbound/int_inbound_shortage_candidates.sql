@@ -4,10 +4,7 @@
 --   shortage  = QuantityShipped - QuantityReceived, per (shipment, SKU), when > 0
 --   overages  = QuantityReceived - QuantityShipped on the other SKUs of the same shipment (a
 --               mislabelled or substituted unit was received, under another SKU) offset the
---               shipment's shortages (2.8.2): first a shortage of exactly the units of one
---               overage (a mislabel moves k units of one SKU to another), then FNSKU order. The
---               reports cannot say which SKU was mislabelled when two shortages fit equally:
---               the total units claimed per shipment are right, the SKU is then a choice;
+--               shipment's shortages, FNSKU order (2.8.2);
 --   payments  = Lost_Inbound / Damaged_Inbound reimbursements of the FNSKU, net of their
 --               reversals (2.8.3). The reimbursements report has no shipment id, and one line
 --               may pay several shipments (same-day reimbursements are combined): every
@@ -104,57 +101,36 @@ shipment_overages as (
     group by seller_id, shipment_id
 ),
 
--- Distinct overage sizes per shipment: a shortage of exactly one of them is the likeliest
--- mislabel (k units of one SKU received as another) and is netted first.
-overage_sizes as (
-    select distinct
-        seller_id,
-        shipment_id,
-        quantity_received - quantity_shipped as overage_units
-    from closed_lines
-    where quantity_received > quantity_shipped
-),
-
 short_lines as (
     select
-        closed_lines.*,
-        closed_lines.quantity_shipped - closed_lines.quantity_received as shortage_units,
-        coalesce(shipment_overages.overage_units, 0) as shipment_overage_units,
-        case when overage_sizes.overage_units is null then 1 else 0 end as netting_rank
-    from closed_lines
-    left join shipment_overages
-        on
-            closed_lines.seller_id = shipment_overages.seller_id
-            and closed_lines.shipment_id = shipment_overages.shipment_id
-    left join overage_sizes
-        on
-            closed_lines.seller_id = overage_sizes.seller_id
-            and closed_lines.shipment_id = overage_sizes.shipment_id
-            and closed_lines.quantity_shipped - closed_lines.quantity_received
-            = overage_sizes.overage_units
-    where closed_lines.quantity_shipped > closed_lines.quantity_received
-),
-
-netting_order as (
-    select
         *,
-        coalesce(sum(shortage_units) over (
+        quantity_shipped - quantity_received as shortage_units,
+        coalesce(sum(quantity_shipped - quantity_received) over (
             partition by seller_id, shipment_id
-            order by netting_rank, fnsku, sku
+            order by fnsku, sku
             rows between unbounded preceding and 1 preceding
         ), 0) as shortage_before
-    from short_lines
+    from closed_lines
+    where quantity_shipped > quantity_received
 ),
 
 overage_netted as (
     select
-        *,
+        short_lines.*,
         case
-            when shipment_overage_units <= shortage_before then 0
-            when shipment_overage_units - shortage_before >= shortage_units then shortage_units
-            else shipment_overage_units - shortage_before
+            when coalesce(shipment_overages.overage_units, 0) <= short_lines.shortage_before
+                then 0
+            when
+                shipment_overages.overage_units - short_lines.shortage_before
+                >= short_lines.shortage_units
+                then short_lines.shortage_units
+            else shipment_overages.overage_units - short_lines.shortage_before
         end as overage_offset_units
-    from netting_order
+    from short_lines
+    left join shipment_overages
+        on
+            short_lines.seller_id = shipment_overages.seller_id
+            and short_lines.shipment_id = shipment_overages.shipment_id
 ),
 
 anchored as (
