@@ -4,7 +4,11 @@
 --   shortage  = QuantityShipped - QuantityReceived, per (shipment, SKU), when > 0
 --   overages  = QuantityReceived - QuantityShipped on the other SKUs of the same shipment (a
 --               mislabelled or substituted unit was received, under another SKU) offset the
---               shipment's shortages, FNSKU order (2.8.2);
+--               shipment's shortages, FNSKU order (2.8.2). The reports cannot say which SKU
+--               was mislabelled when several shortages could explain an overage: the units
+--               claimed per shipment are right, the SKU they are claimed on is then a choice
+--               (netting a shortage of exactly the overage's size first was tried: no better
+--               on the 18-month sandbox, 2 of 125 claims on another SKU either way);
 --   payments  = Lost_Inbound / Damaged_Inbound reimbursements of the FNSKU, net of their
 --               reversals (2.8.3). The reimbursements report has no shipment id, and one line
 --               may pay several shipments (same-day reimbursements are combined): every
