@@ -4,7 +4,9 @@
 -- have no row.
 --
 -- Which day puts an item in a week:
---   found               the claim's event date (the loss, damage or overpayment)
+--   found               the claim's event date (the loss, damage or overpayment); a claim
+--                       that cannot be dated yet (needs_data: e.g. no refund loaded) the
+--                       build's as-of day
 --   filed               the filing date the agency recorded
 --   denied              the date of the denial the agency recorded (claims denied now)
 --   expired             the day after the deadline, for claims that were never acted on
@@ -32,7 +34,7 @@ claim_facts as (
         claim_type,
         currency,
         'found' as metric,
-        event_date as activity_date,
+        coalesce(event_date, as_of) as activity_date,
         claim_id,
         coalesce(amount, 0) as amount
     from claims
