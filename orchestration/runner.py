@@ -90,6 +90,30 @@ def _interrupted(result) -> bool:
     return False
 
 
+MAX_CHECK_LINES = 10  # failed checks named in a run's failure message
+
+
+def _failed_checks(result) -> list[str]:
+    """One line per asset check that failed with ERROR severity, with what it found (the GX
+    gate's description names each failed expectation, its column, row count and examples)."""
+    import dagster as dg
+
+    lines = []
+    for event in result.all_events:
+        if event.event_type_value != "ASSET_CHECK_EVALUATION":
+            continue
+        evaluation = event.event_specific_data
+        if evaluation.passed or evaluation.severity != dg.AssetCheckSeverity.ERROR:
+            continue
+        key = evaluation.asset_check_key
+        what = (evaluation.description or "").strip() or "failed"
+        lines.append(f"check {key.asset_key.to_user_string()}:{key.name}: {what[:1000]}")
+    if len(lines) > MAX_CHECK_LINES:
+        more = len(lines) - MAX_CHECK_LINES
+        lines = [*lines[:MAX_CHECK_LINES], f"... and {more} more failed check(s) (Dagster UI)"]
+    return lines
+
+
 def _execute(
     home: ReclaimHome,
     instance,
@@ -137,6 +161,7 @@ def _execute(
                 cause = cause.cause
             msg = err.message.strip() if err else "unknown error"
             failures.append(f"{event.step_key}: {lifecycle.lock_conflict(msg) or msg}")
+    failures += _failed_checks(result)
     if not result.success and _interrupted(result):
         # Ctrl-C / SIGTERM: the run is canceled, and the command stops (not only this run).
         run = instance.get_run_by_id(result.run_id)

@@ -166,8 +166,10 @@ def test_two_sellers_two_days_through_the_schedule_and_sensors(
     # A failing expectation blocks the serving copy and every export of the run.
     with monkeypatch.context() as mp:
         _strict_suite(tmp_path, mp)
-        with pytest.raises(PipelineFailed, match="fct_claims_expectations"):
+        with pytest.raises(PipelineFailed, match="fct_claims_expectations") as failed:
             _launch(home, "build_job", build)
+        # the message names the failed expectation and its column, not only the check
+        assert "expect_column_values_to_be_between on quantity" in str(failed.value)
     for seller in sellers:
         assert not (home.exports / seller / f"claims-ready-{day2}.csv").exists()
     assert {a for _, _, a in _claims(home).values()} == {day1}  # serving still has day 1's

@@ -23,3 +23,42 @@ def test_a_parallelism_below_one_or_not_a_number_is_refused(tmp_path, monkeypatc
     with pytest.raises(PipelineFailed, match=rf"{EXTRACT_PARALLEL_ENV}=.*whole number >= 1"):
         run_partitions(home, "extract_job", runs)
     assert not (home.root / "logs").exists()  # nothing ran
+
+
+def test_a_failed_blocking_check_is_named_with_what_it_found():
+    """A run stopped by a blocking check says which check and what it found (the GX gate's
+    description: expectation, column, rows), not only that "1 blocking asset check failed";
+    a failed warning check is not a reason the run failed, and many failures are capped."""
+    import dagster as dg
+
+    from orchestration.runner import MAX_CHECK_LINES, _failed_checks
+
+    @dg.asset
+    def claims():
+        return 1
+
+    def check(name, severity, description):
+        @dg.asset_check(asset=claims, name=name, blocking=True)
+        def _check():
+            return dg.AssetCheckResult(passed=False, severity=severity, description=description)
+
+        return _check
+
+    gate = check("gate", dg.AssetCheckSeverity.ERROR, "expect_x on quantity: 3 row(s), e.g. [0]")
+    warn = check("advice", dg.AssetCheckSeverity.WARN, "only a warning")
+    job = dg.Definitions(
+        assets=[claims], asset_checks=[gate, warn], jobs=[dg.define_asset_job("j")]
+    ).resolve_job_def("j")
+    result = job.execute_in_process(raise_on_error=False)
+    assert not result.success
+    assert _failed_checks(result) == ["check claims:gate: expect_x on quantity: 3 row(s), e.g. [0]"]
+
+    many = [
+        check(f"c{i:02d}", dg.AssetCheckSeverity.ERROR, f"failure {i}")
+        for i in range(MAX_CHECK_LINES + 3)
+    ]
+    job = dg.Definitions(
+        assets=[claims], asset_checks=many, jobs=[dg.define_asset_job("j")]
+    ).resolve_job_def("j")
+    lines = _failed_checks(job.execute_in_process(raise_on_error=False))
+    assert len(lines) == MAX_CHECK_LINES + 1 and lines[-1].startswith("... and 3 more")
