@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from orchestration.claim_outcomes import read_log
+from orchestration.exports import EXPORT_COLUMNS
 
 SEARCHED = (
     "claim_id",
@@ -21,26 +22,10 @@ SEARCHED = (
     "case_id",
 )
 LIST_COLUMNS = ("claim_id", "claim_type", "status", "deadline", "amount", "currency", "sku")
+# The export's columns a case manager reads on screen (not the long evidence and case text, nor
+# the unit value the amount already carries), then the claim's filing and what it recovered.
 _SHOWN = (
-    "claim_id",
-    "seller_id",
-    "marketplace_id",
-    "claim_type",
-    "status",
-    "fnsku",
-    "sku",
-    "asin",
-    "order_id",
-    "shipment_id",
-    "removal_order_id",
-    "reference_id",
-    "fulfillment_center_id",
-    "event_date",
-    "quantity",
-    "amount",
-    "currency",
-    "eligible_from",
-    "deadline",
+    *(c for c in EXPORT_COLUMNS if c not in ("unit_value", "evidence", "case_text")),
     "case_id",
     "filed_date",
     "recovered_amount",
