@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 
 import pytest
 
@@ -45,6 +46,12 @@ def test_demo_runs_end_to_end_and_matches_the_ground_truth(tmp_path, reclaim):
         assert tuple(rows[0].keys()) == EXPORT_COLUMNS
         assert {x["seller_id"] for x in rows} == {path.parent.name}
         assert {x["status"] for x in rows} == {"ready"}
+        # Case text in Amazon's words: no ledger reason codes, no report enum values, no
+        # dimensions, weights or volumes at 4 decimals.
+        for x in rows:
+            text = x["case_text"]
+            assert "(reason " not in text and "_Warehouse" not in text, text
+            assert not re.search(r"\d\.\d{3,}( x | in| lb|\))", text), text
 
     # Fee claims: never a false positive (recall is measured, not asserted: fees within the
     # charged tier are not all detectable from the fee preview).

@@ -12,6 +12,10 @@
         ('12.50'), none for a currency without one (yen: '4500'). Without a currency, 2 decimals.
     unit_value_text(expression, currency): as money_text, or 4 decimals when the value has
         precision below the minor unit.
+    measure_text(expression, places): a dimension, weight or volume for case text: rounded to
+        `places` decimals (2 by default) with trailing zeros dropped ('39.6', '7', '0.041').
+    reason_text(expression): a report's reason value as words for case text
+        ('Damaged_Warehouse' -> 'Damaged Warehouse').
     claim_request_sentence(claim_type, quantity, unit_value, amount, currency): the closing
         request of the case text; without a value it asks to reimburse the units only. An
         underpaid reimbursement asks for a re-evaluation and the difference instead; an
@@ -66,6 +70,19 @@
             else {{ cents }}
         end
     {%- endif -%}
+{%- endmacro %}
+
+
+{% macro measure_text(expression, places=2) -%}
+    regexp_replace(
+        {{ dbt.cast("cast(round(" ~ expression ~ ", " ~ places ~ ") as decimal(18, " ~ places ~ "))", dbt.type_string()) }},
+        '\.?0+$', ''
+    )
+{%- endmacro %}
+
+
+{% macro reason_text(expression) -%}
+    replace({{ expression }}, '_', ' ')
 {%- endmacro %}
 
 

@@ -138,8 +138,7 @@ select
             ~ dbt.concat([dbt.cast('open_units', dbt.type_string()), "' of '"])
             ~ " else '' end",
         dbt.cast(units_column, dbt.type_string()),
-        "' unit(s) recorded as " ~ event_words ~ " (reason '", "coalesce(reason_code, '')",
-        "') at fulfillment center '", "coalesce(fulfillment_center, 'unknown')",
+        "' unit(s) recorded as " ~ event_words ~ " at fulfillment center '", "coalesce(fulfillment_center, 'unknown')",
         "' on '", dbt.cast('event_date', dbt.type_string()),
         "case when reference_id is null then '' else "
             ~ dbt.concat(["', ledger reference ID '", 'reference_id']) ~ " end",

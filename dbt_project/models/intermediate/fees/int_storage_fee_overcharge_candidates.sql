@@ -210,11 +210,11 @@ select
         dbt.cast('month_of_charge', dbt.type_string()),
         "', fulfillment center(s) '", 'fulfillment_centers',
         "' — charged '", 'currency', "' '", money_text('fee_charged', 'currency'),
-        "' for an item volume of up to '", dbt.cast('item_volume', dbt.type_string()), "' '",
+        "' for an item volume of up to '", measure_text('item_volume', 4), "' '",
         "coalesce(volume_units, '')", "', while the item measures '",
-        dbt.cast('length_in', dbt.type_string()), "' x '", dbt.cast('width_in', dbt.type_string()),
-        "' x '", dbt.cast('height_in', dbt.type_string()), "' in ('",
-        dbt.cast('cast(seller_volume as decimal(18, 4))', dbt.type_string()),
+        measure_text('length_in'), "' x '", measure_text('width_in'),
+        "' x '", measure_text('height_in'), "' in ('",
+        measure_text('seller_volume', 4), "' '", "coalesce(volume_units, '')",
         "'); at the same rates the fee is '", 'currency', "' '", money_text('expected_fee', 'currency'),
         "'.'"
     ]) }} as case_summary

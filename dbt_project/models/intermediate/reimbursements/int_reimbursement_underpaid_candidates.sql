@@ -207,7 +207,7 @@ select
     ])) }} as evidence,
     {{ dbt.concat([
         "'Reimbursement re-evaluation: reimbursement ID '", 'reimbursement_id',
-        "' (reason '", 'reason', "', approved '", dbt.cast('approval_date', dbt.type_string()),
+        "' ('", reason_text('reason'), "', approved '", dbt.cast('approval_date', dbt.type_string()),
         "') paid '", 'currency', "' '", money_text('paid_per_unit', 'currency'),
         "' per unit for '", dbt.cast('claim_units', dbt.type_string()),
         "' unit(s) of FNSKU '", 'fnsku', "' (SKU '", "coalesce(claim_sku, 'unknown')",

@@ -410,7 +410,7 @@ select
         "' unit(s) of FNSKU '", 'fnsku', "' (SKU '", "coalesce(claim_sku, 'unknown')",
         "') reimbursed under original reimbursement ID '",
         "coalesce(original_reimbursement_id, 'unknown')",
-        "' ('", "coalesce(original_type, 'unknown type')",
+        "' ('", "coalesce(" ~ reason_text('original_type') ~ ", 'unknown type')",
         "case when original_approval_date is null then '' else "
             ~ dbt.concat(["', approved '", dbt.cast('original_approval_date', dbt.type_string())])
             ~ " end",

@@ -220,8 +220,7 @@ select
         "'Unauthorized disposal claim: FNSKU '", 'fnsku',
         "' (SKU '", "coalesce(sku, 'unknown')", "') — '",
         dbt.cast('unauthorised_units', dbt.type_string()),
-        "' sellable unit(s) recorded as disposed of (reason '", "coalesce(reason_code, '')",
-        "') at fulfillment center '", "coalesce(fulfillment_center, 'unknown')",
+        "' sellable unit(s) recorded as disposed of at fulfillment center '", "coalesce(fulfillment_center, 'unknown')",
         "' on '", dbt.cast('event_date', dbt.type_string()),
         "case when reference_id is null then '' else "
             ~ dbt.concat(["', ledger reference ID '", 'reference_id']) ~ " end",
