@@ -53,6 +53,12 @@ def backfill_seller(
             f"seller {seller_id} is a '{seller.kind}' seller (no SP-API access): use "
             "`reclaim ingest` for its report files"
         )
+    try:
+        # Credentials (and the sandbox's endpoint) are checked before any run: unset, every
+        # report would fail the same way, each in its own run.
+        seller.connection()
+    except RuntimeError as exc:  # MissingCredentials, or the sandbox emulator is not running
+        raise BackfillError(f"seller {seller_id}: {exc}") from None
     if poll_interval_s is None:
         # Amazon takes minutes over a report; the sandbox emulator, time-scaled, moments.
         poll_interval_s = 0.05 if seller.kind == "sandbox" else 15.0

@@ -468,7 +468,8 @@ def build_parser() -> argparse.ArgumentParser:
         "-v",
         "--verbose",
         action="store_true",
-        help="show dbt's progress as it runs (otherwise it goes to RECLAIM_HOME/logs/)",
+        help="show dbt's progress as it runs (otherwise it goes to RECLAIM_HOME/logs/) and a "
+        "build's Dagster errors whole, with their stack (otherwise one line each)",
     )
     sub = p.add_subparsers(dest="command", metavar="COMMAND", required=True)
 

@@ -15,6 +15,7 @@ from orchestration.assets.publishing import (
 )
 from orchestration.assets.quality import fct_claims_expectations
 from orchestration.assets.transform import reclaim_dbt_assets
+from orchestration.console_logger import one_line_console_logger
 from orchestration.dbt import dbt_resource
 from orchestration.resources import ReclaimHomeResource
 from orchestration.schedules import (
@@ -81,4 +82,5 @@ defs = dg.Definitions(
         build_dropbox_sensor(ingest_job),
     ],
     resources={"dbt": dbt_resource(), "reclaim": ReclaimHomeResource()},
+    loggers={"console": one_line_console_logger},
 )

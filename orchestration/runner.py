@@ -131,7 +131,7 @@ def _execute(
 
     run_config = {
         "ops": ops_config or {},
-        "loggers": {"console": {"config": {"log_level": log_level}}},
+        "loggers": {"console": {"config": {"log_level": log_level, "full_errors": verbose}}},
     }
     # dbt's own progress lines (dagster-dbt echoes them to stdout) go to a log file, so the CLI
     # prints a summary rather than a build transcript; `--verbose` shows them as they happen.

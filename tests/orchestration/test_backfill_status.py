@@ -72,3 +72,35 @@ def test_backfill_rejects_what_it_cannot_do(sandbox_home):
         backfill_seller(home, "A1FILES", 3)
     with pytest.raises(BackfillError, match=r"1\.\.18"):
         backfill_seller(home, "A1FILES", 24)
+
+
+def test_backfill_without_credentials_stops_before_any_run_with_one_line(
+    tmp_path, capsys, monkeypatch
+):
+    """Unset credentials would fail every report the same way, each in its own Dagster run with a
+    stack trace: the backfill names the missing variables once and runs nothing."""
+    from orchestration.home import ReclaimHome
+
+    home = ReclaimHome(tmp_path / "home")
+    names = {
+        "refresh_token": "RECLAIM_TEST_UNSET_REFRESH_TOKEN",
+        "lwa_app_id": "RECLAIM_TEST_UNSET_APP_ID",
+        "lwa_client_secret": "RECLAIM_TEST_UNSET_SECRET",
+    }
+    for env in names.values():
+        monkeypatch.delenv(env, raising=False)
+    SellerRegistry(home.state).upsert(
+        Seller(
+            seller_id="A1NOCREDS",
+            kind="sp-api",
+            marketplace_ids=["ATVPDKIKX0DER"],
+            credentials_env=names,
+        )
+    )
+    code, out, err = _cli(
+        capsys, "--home", str(home.root), "backfill", "--seller", "A1NOCREDS", "--months", "1"
+    )
+    assert code == 2, (out, err)
+    [line] = [ln for ln in err.splitlines() if ln.startswith("reclaim: error:")]
+    assert "A1NOCREDS" in line and all(env in line for env in names.values())
+    assert "Stack Trace" not in err and "Traceback" not in err

@@ -62,3 +62,36 @@ def test_a_failed_blocking_check_is_named_with_what_it_found():
     ).resolve_job_def("j")
     lines = _failed_checks(job.execute_in_process(raise_on_error=False))
     assert len(lines) == MAX_CHECK_LINES + 1 and lines[-1].startswith("... and 3 more")
+
+
+@pytest.mark.parametrize("full_errors", [False, True])
+def test_the_console_logger_prints_a_failed_step_on_one_line(capfd, full_errors):
+    """Dagster's console lines are one line each (the stack stays in the run's event log), unless
+    the CLI's --verbose asks for them whole."""
+    import dagster as dg
+
+    from orchestration.console_logger import one_line_console_logger
+
+    @dg.op
+    def pull_report():
+        raise dg.Failure("SANDBOX1 GET_LEDGER_DETAIL_VIEW_DATA: cannot connect")
+
+    @dg.job(logger_defs={"console": one_line_console_logger})
+    def one_failing_step():
+        pull_report()
+
+    result = one_failing_step.execute_in_process(
+        run_config={
+            "loggers": {"console": {"config": {"log_level": "WARNING", "full_errors": full_errors}}}
+        },
+        raise_on_error=False,
+    )
+    assert not result.success
+    err = capfd.readouterr().err
+    failures = [ln for ln in err.splitlines() if "STEP_FAILURE" in ln]
+    assert len(failures) == 1 and "pull_report" in failures[0], err
+    if full_errors:
+        assert "Stack Trace" in err and "cannot connect" in err
+    else:
+        assert "Stack Trace" not in err and failures[0].endswith("(details: Dagster UI)")
+        assert all(" - dagster - " in ln for ln in err.splitlines() if ln.strip()), err
