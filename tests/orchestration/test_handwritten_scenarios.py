@@ -181,8 +181,14 @@ UK_EXPECTED = {
     # still be open): deadline 11/14 < as-of.
     ("refund_not_returned", "expired", "X0UKSCAR01", "206-2000002-0000002", "", "2026-08-01",
      1, "14.50", "14.50", "GBP", "2026-09-15", "2026-11-14"),
+    # order 206-2000005 refunded 09/20 (Finances), returned 09/28 graded CARRIER_DAMAGED, not
+    # reimbursed: customer returns EU+UK 45-105 d after the refund: opens 11/04, deadline
+    # 2027-01-03; value the refunded principal 14.50.
+    ("return_damaged_unreimbursed", "ready", "X0UKSCAR01", "206-2000005-0000005", "",
+     "2026-09-20", 1, "14.50", "14.50", "GBP", "2026-11-04", "2027-01-03"),
     # No claim: ledger M 09/20 ref 8001003 found by the F of 10/02 (reconciled 1);
-    # order 206-2000004 refunded 09/05 and returned 09/15.
+    # order 206-2000004 refunded 09/05 and returned 09/15 SELLABLE; order 206-2000005 was
+    # returned (damaged), so it is no refund_not_returned.
 }
 # fmt: on
 
