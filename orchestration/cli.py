@@ -719,14 +719,21 @@ def main(argv: list[str] | None = None) -> int:
     from orchestration.claim_outcomes import OutcomeError
     from orchestration.exports import ExportError
     from orchestration.reporting.common import ReportError
-    from orchestration.reporting.settings import SettingsError
+    from orchestration.reporting.settings import AgencyError, SettingsError
     from orchestration.runner import PipelineFailed
 
     args = build_parser().parse_args(argv)
     _sigterm_interrupts()
     try:
         return args.func(args)
-    except (UserError, InvalidSellerId, DocumentError, ExportError, ReportError) as exc:
+    except (
+        UserError,
+        InvalidSellerId,
+        DocumentError,
+        ExportError,
+        ReportError,
+        AgencyError,
+    ) as exc:
         print(f"reclaim: error: {exc}", file=sys.stderr)
         return 2
     except SettingsError as exc:
