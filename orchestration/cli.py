@@ -262,6 +262,10 @@ def cmd_invoice(args) -> int:
     except ValueError as exc:  # an invalid seller registry (e.g. recovery settings)
         raise UserError(str(exc)) from None
     print(f"Invoice {invoice.number} ({start} to {end}) for {args.seller}:")
+    print(
+        f"  issued {invoice.issued_on}, due {invoice.due_on} "
+        f"(payment terms {invoice.payment_terms_days} days)"
+    )
     for t in invoice.totals:
         print(
             f"  {t.currency}: recovered {t.recovered:,.2f}, reversed {t.reversed:,.2f}, "

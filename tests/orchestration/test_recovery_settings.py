@@ -25,6 +25,7 @@ from orchestration.reporting.settings import (
 from orchestration.reporting.weekly import default_week
 from orchestration.schedules import weekly_run_config
 from orchestration.sellers import Seller, SellerRegistry
+from tests.conftest import run_reclaim
 
 
 def test_defaults_for_everything_unset():
@@ -162,6 +163,20 @@ def test_registry_agency_is_validated_in_one_line(tmp_path):
         registry.agency()
     with pytest.raises(AgencyError, match=r"agency\.payment_terms_days: 400 must be between"):
         registry.set_agency({**AGENCY, "payment_terms_days": 400})
+
+
+def test_cli_names_a_bad_agency_in_one_line(tmp_path):
+    (tmp_path / "state").mkdir()
+    path = tmp_path / "state" / "sellers.json"
+    path.write_text(
+        json.dumps(
+            {"sellers": [{"seller_id": "A1LIFE"}], "agency": {**AGENCY, "payment_terms_days": -3}}
+        )
+    )
+    r = run_reclaim(tmp_path, "invoice", "--seller", "A1LIFE")
+    assert r.returncode == 2
+    (line,) = r.stderr.strip().splitlines()
+    assert str(path) in line and "agency.payment_terms_days: -3 must be between 0 and 365" in line
 
 
 def test_registry_rewrite_keeps_the_agency(tmp_path):
