@@ -262,6 +262,10 @@ def cmd_invoice(args) -> int:
     except ValueError as exc:  # an invalid seller registry (e.g. recovery settings)
         raise UserError(str(exc)) from None
     print(f"Invoice {invoice.number} ({start} to {end}) for {args.seller}:")
+    print(
+        f"  issued {invoice.issued_on}, due {invoice.due_on} "
+        f"(payment terms {invoice.payment_terms_days} days)"
+    )
     for t in invoice.totals:
         print(
             f"  {t.currency}: recovered {t.recovered:,.2f}, reversed {t.reversed:,.2f}, "
@@ -720,14 +724,21 @@ def main(argv: list[str] | None = None) -> int:
     from orchestration.claim_outcomes import OutcomeError
     from orchestration.exports import ExportError
     from orchestration.reporting.common import ReportError
-    from orchestration.reporting.settings import SettingsError
+    from orchestration.reporting.settings import AgencyError, SettingsError
     from orchestration.runner import PipelineFailed
 
     args = build_parser().parse_args(argv)
     _sigterm_interrupts()
     try:
         return args.func(args)
-    except (UserError, InvalidSellerId, DocumentError, ExportError, ReportError) as exc:
+    except (
+        UserError,
+        InvalidSellerId,
+        DocumentError,
+        ExportError,
+        ReportError,
+        AgencyError,
+    ) as exc:
         print(f"reclaim: error: {exc}", file=sys.stderr)
         return 2
     except SettingsError as exc:

@@ -1,6 +1,10 @@
 """The seller registry: `state/sellers.json`, human-maintained, never rewritten by a run except
 to add a seller that a user named (ingest, demo).
 
+Beside "sellers", an optional top-level "agency" object says who bills (name, address lines,
+email, tax id, default payment terms: orchestration.reporting.settings.parse_agency); rewriting
+the registry keeps it, and anything else at the top level, as it was.
+
 A seller record holds no secret: only the *names* of the environment variables that hold its
 SP-API credentials (DESIGN.md rule 8).
 """
@@ -70,18 +74,57 @@ class SellerRegistry:
     def __init__(self, state_dir: Path):
         self.path = Path(state_dir) / "sellers.json"
 
-    def load(self) -> list[Seller]:
+    def _read(self) -> dict:
         if not self.path.exists():
-            return []
+            return {}
         try:
             data = json.loads(self.path.read_text())
+            if not isinstance(data, dict):
+                raise TypeError('the registry must be an object {"sellers": [...]}')
+        except (ValueError, TypeError) as exc:
+            raise ValueError(f"{self.path}: not a valid seller registry ({exc})") from exc
+        return data
+
+    def load(self) -> list[Seller]:
+        data = self._read()
+        try:
             sellers = [Seller(**s) for s in data.get("sellers", [])]
         except (ValueError, TypeError) as exc:
             raise ValueError(f"{self.path}: not a valid seller registry ({exc})") from exc
         for s in sellers:
             check_seller_id(s.seller_id)
             s.recovery  # noqa: B018 -- SettingsError (a ValueError) names each bad key
+        self._agency(data)  # AgencyError (a ValueError): one line, every bad key
         return sellers
+
+    def _agency(self, data: dict):
+        from orchestration.reporting.settings import parse_agency
+
+        return parse_agency(self.path, data.get("agency"))
+
+    def agency(self):
+        """The agency that bills (orchestration.reporting.settings.Agency), None when unset."""
+        return self._agency(self._read())
+
+    def set_agency(self, agency: dict | None) -> None:
+        """Set (validated first) or, with None, remove the registry's agency object."""
+        data = self._read()
+        self._agency({"agency": agency})
+        if agency is None:
+            data.pop("agency", None)
+        else:
+            data["agency"] = agency
+        self._write(data)
+
+    def _write(self, data: dict) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = self.path.with_name(f".sellers.{uuid.uuid4().hex}.tmp")
+        try:
+            tmp.write_text(json.dumps(data, indent=2) + "\n")
+            os.replace(tmp, self.path)
+        finally:
+            if tmp.exists():
+                tmp.unlink()
 
     def get(self, seller_id: str) -> Seller | None:
         return next((s for s in self.load() if s.seller_id == seller_id), None)
@@ -90,10 +133,15 @@ class SellerRegistry:
         check_seller_id(seller.seller_id)
         sellers = [s for s in self.load() if s.seller_id != seller.seller_id] + [seller]
         sellers.sort(key=lambda s: s.seller_id)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = self.path.with_name(f".sellers.{uuid.uuid4().hex}.tmp")
-        tmp.write_text(json.dumps({"sellers": [asdict(s) for s in sellers]}, indent=2) + "\n")
-        os.replace(tmp, self.path)
+        self.save(sellers)
+
+    def save(self, sellers: list[Seller]) -> None:
+        """Rewrite the sellers, atomically; the agency (and any other top-level key) is kept."""
+        for s in sellers:
+            check_seller_id(s.seller_id)
+        data = self._read()
+        data["sellers"] = [asdict(s) for s in sellers]
+        self._write(data)
 
     def ensure(self, seller_id: str) -> Seller:
         """The registered seller, registering a file-ingest seller on first sight."""

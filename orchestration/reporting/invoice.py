@@ -12,7 +12,14 @@ The invoice register, RECLAIM_HOME/state/invoices.json (human-facing record, nev
 holds every invoice issued: its number, seller, period and the payments it billed. Invoice
 numbers come from it (<seller>-<n>, n counting that seller's invoices); a payment is billed on one
 invoice only, ever; a seller's periods never overlap (issuing the same period again re-issues
-the same number); a period that has not ended yet is refused.
+the same number); a period that has not ended yet is refused. Each entry also records its issue
+date (issued_on: the first issue, kept when the period is re-issued; registers from before it
+was recorded take the date of issued_at) and its due date (due_on = issued_on + the seller's
+payment terms at the latest issue, also recorded as payment_terms_days).
+
+Who bills and who is billed come from the seller registry: its top-level `agency` (name,
+address, email, tax id, default payment terms) and the seller's `settings.recovery.bill_to` and
+`payment_terms_days`. Without an agency the invoice says so rather than invent one.
 """
 
 from __future__ import annotations
@@ -39,6 +46,7 @@ from orchestration.reporting.common import (
     rows_as_dicts,
     write_atomic,
 )
+from orchestration.reporting.settings import DEFAULT_PAYMENT_TERMS_DAYS, Agency
 
 CSV_COLUMNS = (
     "invoice_number",
@@ -99,6 +107,11 @@ class Invoice:
     lines: list[dict]
     totals: list[CurrencyTotals]
     reconciliation: list[Reconciliation] = field(default_factory=list)
+    agency: Agency | None = None
+    bill_to: tuple[str, ...] = ()
+    payment_terms_days: int = DEFAULT_PAYMENT_TERMS_DAYS
+    issued_on: date | None = None  # None: a draft, not in the register
+    due_on: date | None = None
     html_path: Path | None = None
     csv_path: Path | None = None
 
@@ -182,6 +195,10 @@ class InvoiceRegister:
                 e["period_start"] = date.fromisoformat(e["period_start"])
                 e["period_end"] = date.fromisoformat(e["period_end"])
                 e["payments"] = list(e["payments"])
+                # Registers from before issue dates were recorded: the day of issued_at.
+                e["issued_on"] = date.fromisoformat(e.get("issued_on") or e["issued_at"][:10])
+                if e.get("due_on") is not None:
+                    e["due_on"] = date.fromisoformat(e["due_on"])
                 if not isinstance(e["number"], str) or not isinstance(e["seller_id"], str):
                     raise TypeError("number and seller_id must be text")
         except (ValueError, KeyError, TypeError) as exc:
@@ -195,6 +212,11 @@ class InvoiceRegister:
                     **e,
                     "period_start": e["period_start"].isoformat(),
                     "period_end": e["period_end"].isoformat(),
+                    **{
+                        k: e[k].isoformat()
+                        for k in ("issued_on", "due_on")
+                        if isinstance(e.get(k), date)
+                    },
                 }
                 for e in entries
             ]
@@ -253,6 +275,18 @@ def build_invoice(home: ReclaimHome, seller_id: str, start: date, end: date) -> 
         recon = reconcile(con, seller_id, start, end, lines)
     if fee is None and seller is not None:
         fee = seller.recovery.fee_percentage  # registered after the last build
+    from orchestration.sellers import SellerRegistry
+
+    agency = SellerRegistry(home.state).agency()
+    settings = seller.recovery if seller is not None else None
+    seller_name = seller.name if seller and seller.name else seller_id
+    terms = (
+        settings.payment_terms_days
+        if settings is not None and settings.payment_terms_days is not None
+        else agency.payment_terms_days
+        if agency is not None
+        else DEFAULT_PAYMENT_TERMS_DAYS
+    )
     if lines and any(line["fee_amount"] is None for line in lines):
         raise ReportError(
             f"seller {seller_id} has no recovery settings in the warehouse: register it and "
@@ -262,13 +296,17 @@ def build_invoice(home: ReclaimHome, seller_id: str, start: date, end: date) -> 
     return Invoice(
         number=number,
         seller_id=seller_id,
-        seller_name=(seller.name if seller and seller.name else seller_id),
+        seller_name=seller_name,
         period_start=start,
         period_end=end,
         fee_percentage=fee,
         lines=lines,
         totals=_totals(lines),
         reconciliation=recon,
+        agency=agency,
+        bill_to=(settings.bill_to if settings is not None and settings.bill_to else ())
+        or (seller_name,),
+        payment_terms_days=terms,
     )
 
 
@@ -329,11 +367,15 @@ def write_invoice(
             "period_start": start,
             "period_end": end,
             "issued_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "issued_on": today,
             "payments": [],
         }
         entries.append(entry)
     entry["payments"] = sorted({_payment_key(x) for x in invoice.lines})
+    entry["payment_terms_days"] = invoice.payment_terms_days
+    entry["due_on"] = entry["issued_on"] + timedelta(days=invoice.payment_terms_days)
     invoice.number = entry["number"]
+    invoice.issued_on, invoice.due_on = entry["issued_on"], entry["due_on"]
     folder = Path(out_dir) if out_dir else home.root / "invoices" / seller_id
     stem = f"invoice-{invoice.period_start.isoformat()}_{invoice.period_end.isoformat()}"
     html = (

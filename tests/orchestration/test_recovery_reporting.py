@@ -18,7 +18,12 @@ import pytest
 from orchestration.claim_outcomes import Event, record
 from orchestration.home import ReclaimHome
 from orchestration.reporting.common import ReportError
-from orchestration.reporting.invoice import build_invoice, write_invoice
+from orchestration.reporting.invoice import (
+    CSV_COLUMNS,
+    InvoiceRegister,
+    build_invoice,
+    write_invoice,
+)
 from orchestration.reporting.weekly import write_weekly_report
 from orchestration.sellers import SellerRegistry
 from tests.conftest import FIXTURES, run_reclaim
@@ -435,6 +440,97 @@ def test_invoice_register_bills_a_payment_once_and_refuses_overlaps_and_the_futu
     assert write_invoice(home, OTHER, "2026-11-16", "2026-11-22", today=today).number == (
         f"{OTHER}-0001"
     )
+
+
+def test_invoice_register_from_before_issue_dates_still_loads(tmp_path):
+    old = {
+        "invoices": [
+            {
+                "number": f"{ME}-0001",
+                "seller_id": ME,
+                "period_start": "2026-11-16",
+                "period_end": "2026-11-22",
+                "issued_at": "2026-11-24T07:00:03Z",
+                "payments": [],
+            }
+        ]
+    }
+    (tmp_path / "invoices.json").write_text(json.dumps(old))
+    register = InvoiceRegister(tmp_path)
+    (entry,) = register.load()
+    assert entry["issued_on"] == date(2026, 11, 24) and "due_on" not in entry
+    register.save([entry])
+    saved = json.loads((tmp_path / "invoices.json").read_text())["invoices"][0]
+    assert (
+        saved["issued_on"] == "2026-11-24" and saved["issued_at"] == old["invoices"][0]["issued_at"]
+    )
+
+
+@pytest.mark.slow
+def test_invoice_register_keeps_the_issue_date_and_dues_it_after_the_terms(built, tmp_path):
+    src, _, _ = built
+    home = ReclaimHome(tmp_path / "home")  # a copy: the register and registry are changed
+    shutil.copytree(src.serving.parent, home.serving.parent)
+    (home.root / "state").mkdir()
+    shutil.copy(src.state / "sellers.json", home.state / "sellers.json")
+    registry = SellerRegistry(home.state)
+    registry.set_agency(
+        {
+            "name": "Reclaim Partners Ltd",
+            "address": ["1 Dock Road", "Bristol BS1 4AA"],
+            "email": "billing@reclaim.example",
+            "payment_terms_days": 21,
+        }
+    )
+    # No terms of the seller's own: the agency's 21 days; no bill_to: the seller's name.
+    first = write_invoice(home, ME, "2026-11-16", "2026-11-22", today=date(2026, 12, 1))
+    assert (first.issued_on, first.due_on, first.payment_terms_days) == (
+        date(2026, 12, 1),
+        date(2026, 12, 22),
+        21,
+    )
+    assert first.bill_to == ("Life & Co",) and first.agency.name == "Reclaim Partners Ltd"
+    (entry,) = json.loads((home.state / "invoices.json").read_text())["invoices"]
+    assert (entry["issued_on"], entry["due_on"], entry["payment_terms_days"]) == (
+        "2026-12-01",
+        "2026-12-22",
+        21,
+    )
+
+    # Re-issued later with the seller's own terms: the issue date stays, the due date follows.
+    seller = registry.get(ME)
+    seller.settings["recovery"].update(
+        {"bill_to": ["Life & Co Ltd", "1 Market Street", "Leeds LS1 1AA"], "payment_terms_days": 30}
+    )
+    registry.upsert(seller)
+    again = write_invoice(home, ME, "2026-11-16", "2026-11-22", today=date(2026, 12, 9))
+    assert again.number == first.number
+    assert (again.issued_on, again.due_on) == (date(2026, 12, 1), date(2026, 12, 31))
+    html = again.html_path.read_text(encoding="utf-8")
+    for text in (
+        "Reclaim Partners Ltd",
+        "1 Dock Road",
+        "billing@reclaim.example",
+        "Life &amp; Co Ltd",
+        "Leeds LS1 1AA",
+        "2026-12-01",
+        "2026-12-31",
+        "Payment terms: 30 days",
+    ):
+        assert text in html, text
+    # The CSV contract is unchanged: the same columns.
+    header = again.csv_path.read_text(encoding="utf-8").splitlines()[0]
+    assert tuple(header.split(",")) == CSV_COLUMNS
+    # A new invoice is issued (and due) from its own day.
+    second = write_invoice(home, ME, "2026-11-23", "2026-11-29", today=date(2026, 12, 10))
+    assert (second.issued_on, second.due_on) == (date(2026, 12, 10), date(2027, 1, 9))
+
+    # Without an agency, the invoice says it is not set and invents nothing.
+    registry.set_agency(None)
+    bare = write_invoice(home, ME, "2026-11-16", "2026-11-22", today=date(2026, 12, 11))
+    html = bare.html_path.read_text(encoding="utf-8")
+    assert "Agency details not set (state/sellers.json → agency)" in html
+    assert "1 Dock Road" not in html and bare.due_on == date(2026, 12, 31)
 
 
 @pytest.mark.slow
