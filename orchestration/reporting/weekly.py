@@ -1,5 +1,6 @@
 """The weekly recovery report: one self-contained HTML page per seller and ISO week, from the
-serving copy (marts fct_recovery_weekly, fct_recovery_open_claims, fct_claims).
+serving copy (marts fct_recovery_weekly, fct_recovery_open_claims, fct_recovery_cases,
+fct_claims).
 
 RECLAIM_HOME/reports/<seller>/recovery-<YYYY-Www>.html, written atomically. Inline CSS and SVG,
 no script and nothing fetched from the network; every value from the data is escaped. Only the
@@ -45,6 +46,13 @@ FUNNEL = (
     ("filed", "Filed, waiting on Amazon", "#0072B2"),
 )
 OPEN_CLAIMS_SHOWN = 25
+# The cases section, in this order: the ones the seller or agency has to act on, those waiting on
+# Amazon, the closed ones (fct_recovery_cases.case_state).
+CASE_STATES = (
+    ("action_needed", "Action needed"),
+    ("open", "Waiting on Amazon"),
+    ("closed", "Closed"),
+)
 TOP_SKUS = 10
 
 
@@ -77,11 +85,16 @@ def _money_by_currency(items) -> str:
 def report_context(home: ReclaimHome, seller_id: str, week: date | None = None) -> dict:
     with connect(home.serving) as con:
         seller = require_seller(con, home.state, seller_id)
-        for table in ("marts.fct_recovery_weekly", "marts.fct_recovery_open_claims"):
+        for table in (
+            "marts.fct_recovery_weekly",
+            "marts.fct_recovery_open_claims",
+            "marts.fct_recovery_cases",
+        ):
             require_table(con, table)
         as_of = _as_of(con)
         week = monday_of(week) if week else default_week(as_of)
         first = week - timedelta(weeks=WEEKS_SHOWN - 1)
+        week_end = week + timedelta(days=6)
         weekly = rows_as_dicts(
             con.execute(
                 "select * from marts.fct_recovery_weekly where seller_id = ? "
@@ -94,6 +107,24 @@ def report_context(home: ReclaimHome, seller_id: str, week: date | None = None) 
                 "select * from marts.fct_recovery_open_claims where seller_id = ? "
                 "order by urgency_rank",
                 [seller_id],
+            )
+        )
+        # Every case with activity (filing, outcome, payment) in the weeks shown, plus every case
+        # not closed yet whatever its dates; statuses are as of the build.
+        cases = rows_as_dicts(
+            con.execute(
+                """
+                select * from marts.fct_recovery_cases where seller_id = ?
+                and (case_state <> 'closed'
+                     or filed_date between ? and ?
+                     or last_activity_date between ? and ?)
+                order by case case_state when 'action_needed' then 1 when 'open' then 2
+                    else 3 end,
+                    case case_status when 'needs_info' then 1 when 'reversed' then 2
+                        when 'denied' then 3 else 4 end,
+                    filed_date, case_id
+                """,
+                [seller_id, first, week_end, first, week_end],
             )
         )
         skus = rows_as_dicts(
@@ -245,7 +276,7 @@ def report_context(home: ReclaimHome, seller_id: str, week: date | None = None) 
         "seller_name": (seller.name if seller and seller.name else seller_id),
         "week": week_label(week),
         "week_start": week,
-        "week_end": week + timedelta(days=6),
+        "week_end": week_end,
         "as_of": as_of,
         "generated_at": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "currency": currency,
@@ -262,6 +293,13 @@ def report_context(home: ReclaimHome, seller_id: str, week: date | None = None) 
         ],
         "open_total": sum(c["deadline_stage"] != "expired" for c in open_claims),
         "follow_ups_due": sum(bool(c["follow_up_due"]) for c in open_claims),
+        "case_groups": [
+            (state, title, [c for c in cases if c["case_state"] == state])
+            for state, title in CASE_STATES
+        ],
+        "cases_total": len(cases),
+        "cases_action_needed": sum(c["case_state"] == "action_needed" for c in cases),
+        "cases_since": first,
     }
 
 

@@ -118,3 +118,82 @@ def test_invoice_page_shows_the_fee_due(built, browser):
     assert fee.size["width"] > 0 and fee.size["height"] > 0
     assert "matches" in browser.find_element(By.ID, "reconciliation").text
     assert not pixel_stats(browser.get_screenshot_as_png()).blank
+
+
+FULL_PAGE_JS = (
+    "return [document.documentElement.scrollWidth, document.documentElement.scrollHeight];"
+)
+
+
+def _full_page_png(browser, path):
+    """A screenshot of the whole page (the window grown to the document), saved to path."""
+    width, height = browser.execute_script(FULL_PAGE_JS)
+    browser.set_window_size(max(width, 1200), height + 200)
+    png = browser.get_screenshot_as_png()
+    path.write_bytes(png)
+    return png
+
+
+@pytest.mark.slow
+def test_weekly_report_after_a_reversal_shows_the_net_headline_and_the_cases(
+    built, browser, tmp_path
+):
+    """Week 2026-W48: Amazon took back C-100's 12.50 (24 Nov), nothing new was paid, so the
+    headline is -12.50 and says it was reversed; the cases section lists C-100 first (action
+    needed, net 0.00) and C-777 (paid 16.00 the week before)."""
+    home, _, theirs = built
+    out = tmp_path / "weekly-2026-W48.html"
+    r = run_reclaim(
+        home.root, "report", "weekly", "--seller", ME, "--week", "2026-W48", "--out", str(out)
+    )
+    assert r.returncode == 0, r.stderr
+    _open(browser, out, f'main[data-seller="{ME}"][data-week="2026-W48"]')
+
+    headline = next(
+        kpi
+        for kpi in browser.find_elements(By.CSS_SELECTOR, ".kpis .kpi")
+        if kpi.find_element(By.CSS_SELECTOR, ".k").text.lower() == "recovered this week (net)"
+    )
+    assert headline.find_element(By.CSS_SELECTOR, ".v").text == "-12.50 USD"
+    assert "12.50 USD reversed" in headline.find_element(By.CSS_SELECTOR, ".n").text
+
+    section = browser.find_element(By.ID, "cases")
+    browser.execute_script("arguments[0].scrollIntoView({block: 'start'})", section)
+    assert section.is_displayed()
+    assert "1 case(s) need your or our action" in section.text
+    rows = section.find_elements(By.CSS_SELECTOR, "#cases-table tr.case")
+    assert [(r.get_attribute("data-case-id"), r.get_attribute("data-status")) for r in rows] == [
+        ("C-100", "reversed"),
+        ("C-777", "reimbursed"),
+    ]
+    cells = [
+        {
+            name: row.find_element(By.CSS_SELECTOR, f"td.{name}").text
+            for name in ("recovered", "reversed", "net", "status")
+        }
+        for row in rows
+    ]
+    assert cells[0] == {
+        "recovered": "12.50",
+        "reversed": "-12.50",
+        "net": "0.00",
+        "status": "reversed",
+    }
+    assert (cells[1]["recovered"], cells[1]["net"]) == ("16.00", "16.00")
+    assert all(row.is_displayed() and row.size["height"] > 0 for row in rows)
+    assert not set(theirs.values()) & set(section.text.split())
+    assert "99.00" not in section.text
+
+    # Screenshots, saved for a human to look at: the cases section and the whole page.
+    cases_png = section.screenshot_as_png
+    (tmp_path / "weekly-2026-W48-cases.png").write_bytes(cases_png)
+    full_png = _full_page_png(browser, tmp_path / "weekly-2026-W48-full.png")
+    for png in (cases_png, full_png):
+        stats = pixel_stats(png)
+        assert not stats.blank and stats.colours > 20, stats
+    full = decode_png(full_png)
+    assert full.shape[0] > 1500, full.shape  # the page, not just the first screen
+    # The reversed pill (#D55E00) was painted in the cases section.
+    pixels = decode_png(cases_png)[:, :, :3].astype(int)
+    red = (np.abs(pixels - (0xD5, 0x5E, 0x00)).sum(axis=2) <= 24).sum()
+    assert red > 50, f"{red} pixels of the reversed pill's colour"

@@ -254,6 +254,129 @@ def test_weekly_headline_is_net_of_the_weeks_reversal_as_the_invoice_bills_it(bu
     assert [t.net_billable for t in inv.totals] == [Decimal("-12.50")]
 
 
+def _cases(home, seller) -> dict[str, dict]:
+    with duckdb.connect(str(home.serving), read_only=True) as con:
+        cur = con.execute("select * from marts.fct_recovery_cases where seller_id = ?", [seller])
+        cols = [d[0] for d in cur.description]
+        return {r[cols.index("case_id")]: dict(zip(cols, r, strict=True)) for r in cur.fetchall()}
+
+
+CASE_ROW = re.compile(
+    r'<tr class="case" data-case-id="([^"]*)" data-status="([^"]*)" data-state="([^"]*)">'
+    r"(.*?)</tr>",
+    re.S,
+)
+
+
+def _case_rows(html: str) -> list[dict]:
+    """The rows of the cases table in page order, with their cells by class."""
+    rows = []
+    for case_id, status, state, body in CASE_ROW.findall(html):
+        cells = dict(re.findall(r'<td class="(?:num )?([a-z-]+)">(.*?)</td>', body, re.S))
+        rows.append({**cells, "case_id": case_id, "status": status, "state": state})
+    return rows
+
+
+@pytest.mark.slow
+def test_cases_mart_nets_the_reversal_per_case_and_keeps_sellers_apart(built):
+    home, mine, theirs = built
+    cases = _cases(home, ME)
+    assert set(cases) == {"C-100", "C-777"}
+    c100 = cases["C-100"]
+    assert (c100["recovered_amount"], c100["reversed_amount"], c100["net_amount"]) == (
+        Decimal("12.50"),
+        Decimal("12.50"),
+        Decimal("0.00"),
+    )
+    assert (c100["case_status"], c100["case_state"]) == ("reversed", "action_needed")
+    assert c100["claim_ids"] == mine["5550001"] and c100["claim_count"] == 1
+    assert c100["last_activity_date"] == date(2026, 11, 24)  # the reversal
+    c777 = cases["C-777"]
+    assert (c777["recovered_amount"], c777["reversed_amount"], c777["net_amount"]) == (
+        Decimal("16.00"),
+        Decimal("0.00"),
+        Decimal("16.00"),
+    )
+    assert (c777["case_status"], c777["case_state"]) == ("reimbursed", "closed")
+    assert c777["filed_date"] == date(2026, 11, 19)
+    # The other seller's C-100 is its own case: 99.00 paid, nothing of A1LIFE's in it.
+    (other,) = _cases(home, OTHER).values()
+    assert (other["case_id"], other["net_amount"]) == ("C-100", Decimal("99.00"))
+    assert other["claim_ids"] == theirs["5550001"]
+
+
+@pytest.mark.slow
+def test_weekly_report_lists_the_cases_action_needed_first(built):
+    """W48: C-100 (paid 12.50, taken back) needs action and comes first; C-777 (paid 16.00 in
+    W47) is closed but had activity in the 12 weeks shown, so it is listed after it."""
+    home, _, _ = built
+    html = write_weekly_report(home, ME, date(2026, 11, 23)).path.read_text(encoding="utf-8")
+    assert 'id="cases"' in html and 'id="cases-table"' in html
+    rows = _case_rows(html)
+    assert [(r["case_id"], r["status"], r["state"]) for r in rows] == [
+        ("C-100", "reversed", "action_needed"),
+        ("C-777", "reimbursed", "closed"),
+    ]
+    c100, c777 = rows
+    assert (c100["recovered"], c100["reversed"], c100["net"]) == ("12.50", "-12.50", "0.00")
+    assert "Payment taken back" in c100["amazon"]
+    assert (c777["recovered"], c777["reversed"], c777["net"]) == ("16.00", "–", "16.00")
+    assert "1 case(s) need your or our action" in html
+    # The other seller's case C-100 (99.00) is never in A1LIFE's report.
+    assert "99.00" not in html and OTHER not in html
+
+
+@pytest.mark.slow
+def test_cases_say_what_amazon_asked_for_and_why_it_denied(built, tmp_path):
+    """On a copy of the built home: two more claims filed, Amazon asks for an invoice on one
+    and denies the other; the report puts the request first, with what was asked, and the
+    denial among the closed cases with its reason."""
+    src, _, _ = built
+    home = ReclaimHome(tmp_path / "home")
+    shutil.copytree(src.root, home.root)
+    with duckdb.connect(str(home.serving), read_only=True) as con:
+        ready = [
+            cid
+            for (cid,) in con.execute(
+                "select claim_id from marts.fct_claims where seller_id = ? and status = 'ready' "
+                "order by claim_id limit 2",
+                [ME],
+            ).fetchall()
+        ]
+    assert len(ready) == 2, ready
+    asked, denied = ready
+    events = [
+        Event(asked, "file", case_id="C-300", event_date=date(2026, 11, 25)),
+        Event(denied, "file", case_id="C-400", event_date=date(2026, 11, 25)),
+        Event(asked, "needs_info", note="Send the supplier invoice", event_date=date(2026, 11, 27)),
+        Event(denied, "deny", reason="Outside the claim window", event_date=date(2026, 11, 28)),
+    ]
+    assert record(home.state, home.serving, events, "test", today=date(2026, 11, 30)) == 4
+    r = run_reclaim(home.root, "build", "--as-of", "2026-11-30")
+    assert r.returncode == 0, r.stderr + r.stdout
+
+    cases = _cases(home, ME)
+    assert (cases["C-300"]["case_status"], cases["C-300"]["amazon_request"]) == (
+        "needs_info",
+        "Send the supplier invoice",
+    )
+    assert (cases["C-400"]["case_status"], cases["C-400"]["denial_reason"]) == (
+        "denied",
+        "Outside the claim window",
+    )
+    html = write_weekly_report(home, ME, date(2026, 11, 23)).path.read_text(encoding="utf-8")
+    rows = _case_rows(html)
+    assert [(r["case_id"], r["status"]) for r in rows] == [
+        ("C-300", "needs_info"),
+        ("C-100", "reversed"),
+        ("C-400", "denied"),
+        ("C-777", "reimbursed"),
+    ]
+    assert "Asked: Send the supplier invoice" in rows[0]["amazon"]
+    assert "Denied: Outside the claim window" in rows[2]["amazon"]
+    assert "2 case(s) need your or our action" in html
+
+
 @pytest.mark.slow
 def test_open_claims_mart_has_follow_up_dates_from_the_sellers_settings(built):
     home, mine, _ = built
