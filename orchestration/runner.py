@@ -90,6 +90,17 @@ def _interrupted(result) -> bool:
     return False
 
 
+def _error_text(err) -> str:
+    """A failed step's error as the CLI prints it: the error the step raised, not Dagster's
+    wrapper around it ("Error occurred while executing op ..."), whose stack is not printed."""
+    if err is None:
+        return "unknown error"
+    wrapper = "DagsterExecutionStepExecutionError"
+    while wrapper in (err.cls_name or "") and err.cause is not None:
+        err = err.cause
+    return (err.message or "").strip() or err.cls_name or "unknown error"
+
+
 MAX_CHECK_LINES = 10  # failed checks named in a run's failure message
 
 
@@ -159,7 +170,7 @@ def _execute(
             while cause is not None:
                 causes.add(cause.cls_name or "")
                 cause = cause.cause
-            msg = err.message.strip() if err else "unknown error"
+            msg = _error_text(err)
             failures.append(f"{event.step_key}: {lifecycle.lock_conflict(msg) or msg}")
     failures += _failed_checks(result)
     if not result.success and _interrupted(result):

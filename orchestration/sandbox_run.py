@@ -31,6 +31,12 @@ from orchestration.sellers import (
     SellerRegistry,
 )
 
+SANDBOX_AGENCY = {
+    "name": "Sandbox Recovery Agency (example)",
+    "address": ["1 Example Street", "Springfield, ST 00000", "United States"],
+    "email": "billing@example.com",
+    "payment_terms_days": 14,
+}
 SANDBOX_APP_ID_ENV = "RECLAIM_SANDBOX_LWA_APP_ID"
 SANDBOX_SECRET_ENV = "RECLAIM_SANDBOX_LWA_CLIENT_SECRET"
 
@@ -76,6 +82,10 @@ def run_sandbox(
         shutil.rmtree(home.sandbox)  # generated data only; regenerated deterministically
     manifest = generate(scenario, home.sandbox)
     registry = SellerRegistry(home.state)
+    if registry.agency() is None:
+        # The sandbox's invoices say who bills, as a real agency's would (a home that names its
+        # own agency keeps it). Example values: example.com is reserved for examples.
+        registry.set_agency(SANDBOX_AGENCY)
     run = SandboxRun(as_of=as_of, sellers=[])
 
     seller_infos = _attr(manifest, "sellers")

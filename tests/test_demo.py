@@ -66,6 +66,9 @@ def test_demo_runs_end_to_end_and_matches_the_ground_truth(tmp_path, reclaim):
         assert str(report) in out and str(invoice) in out
         assert seller in report.read_text(encoding="utf-8")
         assert invoice.with_suffix(".csv").exists()
+        # who bills, who is billed and when it is due
+        html = invoice.read_text(encoding="utf-8")
+        assert "Sandbox Recovery Agency (example)" in html and "Payment terms: 14 days" in html
     assert "WARNING" not in r.stderr and "Traceback" not in r.stderr
 
     # The run is recorded in Dagster's storage under RECLAIM_HOME.

@@ -82,6 +82,17 @@ def _money_by_currency(items) -> str:
     return " · ".join(parts) or "0.00"
 
 
+def _policy_words(waiting_for: str) -> str:
+    """fct_claims.waiting_for_policy (policy calendar seed and key) in a seller's words."""
+    seed, _, rest = waiting_for.partition(" ")
+    if seed == "claim_windows":
+        claim_type, _, country = rest.rpartition(" ")
+        return f"Amazon's claim window for {claim_type.replace('_', ' ')} claims in {country}"
+    if seed == "fba_fulfillment_fees":
+        return f"Amazon's FBA fulfilment fee table for {rest}"
+    return waiting_for
+
+
 def report_context(home: ReclaimHome, seller_id: str, week: date | None = None) -> dict:
     with connect(home.serving) as con:
         seller = require_seller(con, home.state, seller_id)
@@ -125,6 +136,26 @@ def report_context(home: ReclaimHome, seller_id: str, week: date | None = None) 
                     filed_date, case_id
                 """,
                 [seller_id, first, week_end, first, week_end],
+            )
+        )
+        # Claims found but not fileable yet (status needs_data): waiting for a rule of the policy
+        # calendar (window, fee card, valuation) for their marketplace and date, or for the
+        # seller's own data (a refund's amount and date, ...); one row per missing thing.
+        waiting = rows_as_dicts(
+            con.execute(
+                """
+                select case when waiting_for_policy is not null then 'policy' else 'data' end
+                           as waiting_kind,
+                       coalesce(waiting_for_policy, waiting_for_data, missing_data,
+                                'unknown') as waiting_for,
+                       string_agg(distinct claim_type, ', ' order by claim_type) as claim_types,
+                       count(*) as claims
+                from marts.fct_claims
+                where seller_id = ? and status = 'needs_data'
+                group by all
+                order by claims desc, waiting_for
+                """,
+                [seller_id],
             )
         )
         skus = rows_as_dicts(
@@ -297,6 +328,16 @@ def report_context(home: ReclaimHome, seller_id: str, week: date | None = None) 
             (state, title, [c for c in cases if c["case_state"] == state])
             for state, title in CASE_STATES
         ],
+        "waiting": [
+            {
+                **w,
+                "waiting_for": _policy_words(w["waiting_for"])
+                if w["waiting_kind"] == "policy"
+                else w["waiting_for"],
+            }
+            for w in waiting
+        ],
+        "waiting_total": sum(w["claims"] for w in waiting),
         "cases_total": len(cases),
         "cases_action_needed": sum(c["case_state"] == "action_needed" for c in cases),
         "cases_since": first,

@@ -352,6 +352,17 @@ def test_cases_say_what_amazon_asked_for_and_why_it_denied(built, tmp_path):
         Event(denied, "deny", reason="Outside the claim window", event_date=date(2026, 11, 28)),
     ]
     assert record(home.state, home.serving, events, "test", today=date(2026, 11, 30)) == 4
+    # And a loss in a marketplace the policy calendar has no claim window for (MX): found, but
+    # waiting for that rule, as the report says.
+    header = (HANDWRITTEN / "ledger.tsv").read_text(encoding="utf-8").splitlines()[0]
+    mx = tmp_path / "ledger-mx.tsv"
+    mx.write_text(
+        header + "\n10/05/2026\tX001AAAAAA\tB0AAAAAAAA\tWIDGET-RED\tRed widget\tAdjustments\t"
+        "5559001\t-1\tMEX1\tSELLABLE\tM\tMX\t0\t1\t2026-10-05T06:00:00-0600\n",
+        encoding="utf-8",
+    )
+    r = run_reclaim(home.root, "ingest", "--seller", ME, str(mx))
+    assert r.returncode == 0, r.stderr + r.stdout
     r = run_reclaim(home.root, "build", "--as-of", "2026-11-30")
     assert r.returncode == 0, r.stderr + r.stdout
 
@@ -375,6 +386,17 @@ def test_cases_say_what_amazon_asked_for_and_why_it_denied(built, tmp_path):
     assert "Asked: Send the supplier invoice" in rows[0]["amazon"]
     assert "Denied: Outside the claim window" in rows[2]["amazon"]
     assert "2 case(s) need your or our action" in html
+    waiting = re.findall(
+        r'<tr class="waiting" data-kind="(\w+)"><td>[^<]*</td><td>([^<]*)</td><td>([^<]*)</td>'
+        r'<td class="num">(\d+)</td>',
+        html,
+    )
+    assert (
+        "policy",
+        "Amazon&#39;s claim window for warehouse lost claims in MX",
+        "warehouse lost",
+        "1",
+    ) in waiting, waiting
 
 
 @pytest.mark.slow

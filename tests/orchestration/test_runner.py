@@ -95,3 +95,34 @@ def test_the_console_logger_prints_a_failed_step_on_one_line(capfd, full_errors)
     else:
         assert "Stack Trace" not in err and failures[0].endswith("(details: Dagster UI)")
         assert all(" - dagster - " in ln for ln in err.splitlines() if ln.strip()), err
+
+
+def test_a_failed_step_is_summarised_by_the_error_it_raised_not_dagsters_wrapper():
+    """With the stack off the console, the CLI's summary must say what went wrong: the step's own
+    error, not "Error occurred while executing op"."""
+    import dagster as dg
+
+    from orchestration.runner import _error_text
+
+    @dg.op
+    def build_models():
+        raise RuntimeError("dbt parse failed: models/x.sql: syntax error at line 3")
+
+    @dg.op
+    def pull_report():
+        raise dg.Failure("SANDBOX1 GET_LEDGER_DETAIL_VIEW_DATA: cannot connect")
+
+    @dg.job
+    def two_failing_steps():
+        build_models()
+        pull_report()
+
+    result = two_failing_steps.execute_in_process(raise_on_error=False)
+    texts = {
+        e.step_key: _error_text(e.step_failure_data.error)
+        for e in result.all_events
+        if e.is_step_failure
+    }
+    assert texts["build_models"].startswith("RuntimeError: dbt parse failed: models/x.sql")
+    assert "Error occurred while executing op" not in texts["build_models"]
+    assert "SANDBOX1 GET_LEDGER_DETAIL_VIEW_DATA: cannot connect" in texts["pull_report"]
